@@ -1,0 +1,66 @@
+"""Site settings for local work. publishconf.py adds what production needs."""
+
+AUTHOR = "Élise Marchand"
+SITENAME = "Élise Marchand"
+SITESUBTITLE = "Marketing de contenu, newsletters et réseaux sociaux"
+SITEURL = ""
+
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+TIMEZONE = "Europe/Paris"
+DEFAULT_LANG = "fr"
+THEME = "theme"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["bilingual"]
+
+# French at the root, English under /en/: see docs/bilingual.md.
+BILINGUAL = {
+    "languages": ["fr", "en"],
+    "taxonomy_file": "data/taxonomy.toml",
+    "list_untranslated": False,
+    "overrides": {
+        "en": {"SITESUBTITLE": "Content marketing, newsletters and social media"},
+    },
+}
+
+# URL patterns without language: the plugin puts English ones under en/.
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
+PAGE_URL = "pages/{slug}/"
+PAGE_SAVE_AS = "pages/{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+INDEX_URL = ""
+INDEX_SAVE_AS = "index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+DEFAULT_PAGINATION = 10
+
+# One Atom and one RSS feed per language, holding that language only.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}

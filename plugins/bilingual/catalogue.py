@@ -1,0 +1,51 @@
+"""Theme strings and dates in the page's language.
+
+Strings come from one gettext catalogue per language, kept as ``.po`` files
+in the theme and compiled in memory at each build (no stale ``.mo`` files to
+commit). Dates are formatted by Babel's CLDR data, so no system locale has to
+be installed.
+"""
+
+import io
+import logging
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+logger = logging.getLogger(__name__)
+
+DOMAIN = "messages"
+
+
+def po_path(catalogue_dir, lang):
+    return Path(catalogue_dir) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_translations(catalogue_dir, lang):
+    """gettext translations of the theme for ``lang`` (identity when none exist)."""
+    path = po_path(catalogue_dir, lang) if catalogue_dir else None
+    if path is None or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def language_name(code, in_lang=None):
+    """'Français', 'English': a language's name, in its own language by default."""
+    name = Locale.parse(code).get_display_name(in_lang or code)
+    return name[:1].upper() + name[1:]
+
+
+def install(env, lang, catalogue_dir):
+    """Give a Jinja environment the gettext functions and filters of ``lang``."""
+    env.install_gettext_translations(load_translations(catalogue_dir, lang), newstyle=True)
+    env.filters["localdate"] = lambda value, fmt="long": format_date(value, fmt, locale=lang) if value else ""
+    env.globals["language_name"] = language_name

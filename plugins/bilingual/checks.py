@@ -1,0 +1,124 @@
+"""Checks of the content and of the built site, reported as Problems."""
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .catalogue import language_name
+
+# Attributes whose value is a URL the browser will fetch or follow.
+LINK_ATTRIBUTE = re.compile(r"""<(?:a|img|link|script|source|audio|video|iframe)\b[^>]*?\s(href|src|poster)\s*=\s*(["'])(.*?)\2""", re.I | re.S)
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
+
+
+def source_digest(path):
+    """What a translation records in Source-Hash: 12 hex digits of its original's SHA-256."""
+    data = Path(path).read_bytes().replace(b"\r\n", b"\n")
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def check_fields(content, build, is_article):
+    """Metadata every post and page needs."""
+    path = build.relative_path(content.source_path)
+    problems = build.problems
+    if not getattr(content, "title", "").strip():
+        problems.add(path, "Title", "missing; add a line such as 'Title: Mon article' at the top of the file")
+    if is_article and getattr(content, "date", None) is None:
+        problems.add(path, "Date", "missing; add a line such as 'Date: 2025-01-31 09:30' at the top of the file")
+    if content.lang not in build.languages:
+        problems.add(path, "Lang", f"{content.lang!r} is not a language of this site; use one of: {', '.join(build.languages)}")
+
+
+def report_bad_value(build, source_path, field, value, hint):
+    build.problems.add(build.relative_path(source_path), field, f"{value!r} {hint}")
+
+
+def check_collection(items, build, kind):
+    """Slugs unique per language; every translation has its original, up to date."""
+    _check_unique_slugs(items, build)
+    originals = {item.slug: item for item in items if item.lang == build.primary and getattr(item, "slug", None)}
+    for item in items:
+        target = getattr(item, "translation_of", None)
+        if target is not None:
+            _check_translation(item, originals.get(target), build, kind)
+
+
+def _check_unique_slugs(items, build):
+    seen = {}
+    for item in sorted(items, key=lambda i: i.source_path):
+        slot = (item.lang, getattr(item, "slug", None))
+        if slot in seen:
+            first = build.relative_path(seen[slot].source_path)
+            build.problems.add(build.relative_path(item.source_path), "Slug",
+                               f"{slot[1]!r} is already used by {first} in the same language ({slot[0]}); "
+                               "give one of them another Slug")
+        else:
+            seen[slot] = item
+
+
+def _check_translation(item, original, build, kind):
+    path = build.relative_path(item.source_path)
+    target = item.translation_of
+    if original is None:
+        build.problems.add(path, "Translation-Of",
+                           f"no {language_name(build.primary, 'en')} {kind} has the slug {target!r}; "
+                           "write the original's Slug here, or remove the line if this is not a translation")
+        return
+    if item.lang == original.lang:
+        build.problems.add(path, "Lang", f"a translation must differ from its original's language ({original.lang})")
+        return
+    _check_freshness(item, original, path, build)
+
+
+def _check_freshness(item, original, path, build):
+    current = source_digest(original.source_path)
+    recorded = getattr(item, "source_hash", None)
+    original_path = build.relative_path(original.source_path)
+    if recorded is None:
+        build.problems.warn(path, "Source-Hash",
+                            f"missing; add 'Source-Hash: {current}' to record which version of {original_path} this translates")
+    elif str(recorded).strip() != current:
+        build.problems.warn(path, "Source-Hash",
+                            f"{original_path} changed after this translation was made (recorded {recorded}, now {current}); "
+                            f"bring the translation up to date, then set 'Source-Hash: {current}'")
+
+
+def check_links(output_dir, pages, siteurl, problems):
+    """Every internal link and image of the built pages leads to a written file."""
+    output_dir = Path(output_dir)
+    for page in pages:
+        html = (output_dir / page.path).read_text(encoding="utf-8")
+        for match in LINK_ATTRIBUTE.finditer(html):
+            attribute, target = match.group(1).lower(), match.group(3)
+            local = _local_path(target, siteurl, page.path)
+            if local is None or _exists(output_dir, local):
+                continue
+            what = "link" if attribute == "href" else "image"
+            where = page.source or page.path
+            problems.add(where, what, f"{target!r} leads to nothing in the built site; "
+                         f"fix the path (write {{static}}/images/... or {{filename}}/posts/...), or add the missing file")
+
+
+def _local_path(target, siteurl, page_path):
+    """The output-relative path a link points to, or None when it leaves the site."""
+    if target.startswith("{"):
+        return target  # a {static}/{filename} link Pelican could not resolve
+    if siteurl and target.startswith(siteurl):
+        target = target[len(siteurl):] or "/"
+    if EXTERNAL.match(target):
+        return None
+    path = unquote(urlsplit(target).path)
+    if path.startswith("/"):
+        return path.lstrip("/")
+    base = str(Path(page_path).parent)
+    return str(Path(base, path)) if base != "." else path
+
+
+def _exists(output_dir, local):
+    candidate = output_dir / local
+    try:
+        candidate.resolve().relative_to(output_dir.resolve())
+    except ValueError:
+        return False
+    return candidate.is_file() or (candidate / "index.html").is_file()

@@ -1,0 +1,62 @@
+"""Category and tag names across languages, from one TOML data file.
+
+The file maps a shared key to the name shown in each language::
+
+    [categories.strategie]
+    fr = "Stratégie"
+    en = "Strategy"
+
+Authors write the name of their own language in ``Category:`` and ``Tags:``;
+the key links the French and English pages of the same category or tag.
+"""
+
+import logging
+import tomllib
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("categories", "tags")
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file cannot be read; the message names the file and the entry."""
+
+
+class Taxonomy:
+    def __init__(self, entries=None, source="(none)"):
+        self.source = source
+        self._names = {kind: dict((entries or {}).get(kind, {})) for kind in KINDS}
+        self._keys = {kind: {} for kind in KINDS}
+        for kind, table in self._names.items():
+            for key, names in table.items():
+                for lang, name in names.items():
+                    self._keys[kind][(lang, name.casefold())] = key
+
+    @classmethod
+    def load(cls, path):
+        path = Path(path)
+        if not path.exists():
+            logger.warning("%s: taxonomy file not found; categories and tags will not be linked across languages", path)
+            return cls(source=str(path))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise TaxonomyError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
+        for kind in sorted(set(data) - set(KINDS)):
+            logger.warning("%s: unknown table [%s] ignored (known: %s)", path, kind, ", ".join(KINDS))
+        for kind in KINDS:
+            for key, names in data.get(kind, {}).items():
+                if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+                    raise TaxonomyError(f'{path}: [{kind}.{key}] must map language codes to names, e.g. fr = "..."')
+        return cls(data, source=str(path))
+
+    def key_for(self, kind, name, lang):
+        return self._keys[kind].get((lang, str(name).casefold()))
+
+    def translate(self, kind, name, from_lang, to_lang):
+        """The name in ``to_lang`` of a category or tag named ``name`` in ``from_lang``."""
+        key = self.key_for(kind, name, from_lang)
+        if key is None:
+            return None
+        return self._names[kind][key].get(to_lang)

@@ -1,0 +1,1 @@
+"""The editor's commands behind tasks.py: building the site (and later sending the newsletter)."""

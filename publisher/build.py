@@ -1,0 +1,113 @@
+"""Build every language of the site into a folder aside, then swap it into place.
+
+    python -m publisher.build [--settings publishconf.py] [--output output]
+
+A failed build leaves the previous output/ untouched. Problems are printed one
+per line (file, field, what to do); the exit status is 1 for content errors,
+2 for a configuration or unexpected error, 0 otherwise.
+"""
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+logger = logging.getLogger(__name__)
+
+EXIT_CONTENT_ERRORS = 1
+EXIT_FAILURE = 2
+
+
+@dataclass
+class BuildReport:
+    output: Path
+    pages: dict      # language code -> HTML pages written
+    warnings: int
+    seconds: float
+
+    def summary(self):
+        per_language = ", ".join(f"{count} pages in {lang}" for lang, count in self.pages.items())
+        return f"Built {per_language} into {self.output}/ in {self.seconds:.2f} s ({self.warnings} warnings)"
+
+
+def build_site(settings_file="publishconf.py", output="output", overrides=None):
+    """Build into a sibling folder, then replace ``output`` with it; return a BuildReport."""
+    started = time.perf_counter()
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+    try:
+        settings = read_settings(str(settings_file), override={
+            **(overrides or {}), "OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False})
+        pelican = Pelican(settings)
+        pelican.run()
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap_into_place(staging, output)
+    build = settings.get("BILINGUAL_BUILD")
+    pages = {lang: len(build.written[lang]) for lang in build.languages} if build else {}
+    warnings = len(build.problems.warnings) if build else 0
+    return BuildReport(output, pages, warnings, time.perf_counter() - started)
+
+
+def _swap_into_place(staging, output):
+    """Two renames: readers see the old site or the new one, never a half-written one."""
+    retired = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
+    if output.exists():
+        output.rename(retired)
+    staging.rename(output)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", default="publishconf.py")
+    parser.add_argument("--output", default="output")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a setting with a string value, e.g. --set SITEURL=http://localhost:8000")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+    _configure_logging(args.debug)
+    overrides = dict(item.split("=", 1) for item in args.set)
+    try:
+        report = build_site(args.settings, args.output, overrides)
+    except Exception as exc:  # reported on one line; --debug shows the traceback
+        if args.debug:
+            raise
+        return _report_failure(exc, args.output)
+    print(report.summary())
+    return 0
+
+
+def _report_failure(exc, output):
+    # Content errors carry their exit code (as Pelican's own command expects)
+    # and were already listed, one line each.
+    if getattr(exc, "exitcode", None) == EXIT_CONTENT_ERRORS:
+        print(f"Build failed: {exc}; {output}/ was left as it was.", file=sys.stderr)
+        return EXIT_CONTENT_ERRORS
+    where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "filename", None) and getattr(exc, "lineno", None) else ""
+    print(f"Build failed: {where}{exc} ({type(exc).__name__}; run with --debug for the traceback); "
+          f"{output}/ was left as it was.", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _configure_logging(debug):
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logging.getLogger("bilingual").setLevel(logging.INFO)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The editor's commands (invoke). Each task orders steps; the logic lives in publisher/ and plugins/.
+
+    invoke publish       build both languages for production into output/
+    invoke build         build with the local settings (pelicanconf.py)
+    invoke serve         rebuild on change and serve on http://127.0.0.1:8000
+    invoke test          run the whole test suite
+    invoke i18n-extract  update the theme's gettext catalogues from the templates
+"""
+
+import os
+import shutil
+import sys
+
+from invoke import task
+
+PYTHON = sys.executable
+CATALOGUES = "theme/translations"
+
+
+@task
+def build(c, settings="pelicanconf.py", output="output"):
+    """Build every language with the given settings into OUTPUT (aside, then swapped in)."""
+    c.run(f"{PYTHON} -m publisher.build --settings {settings} --output {output}", pty=False)
+
+
+@task
+def publish(c, output="output"):
+    """The main job: build both languages for production. Needs no network and no secret."""
+    build(c, settings="publishconf.py", output=output)
+
+
+@task
+def serve(c, port=8000):
+    """Rebuild on every change and serve the site locally."""
+    c.run(f"{PYTHON} -m pelican content -s pelicanconf.py --autoreload --listen --port {port}")
+
+
+@task
+def test(c, k="", verbose=False):
+    """Run the whole suite (installs Debian's chromium for the browser tests when missing)."""
+    ensure_chromium(c)
+    selection = f"-k '{k}'" if k else ""
+    c.run(f"{PYTHON} -m pytest {'-v' if verbose else '-q'} {selection}", pty=False)
+
+
+def ensure_chromium(c):
+    """Browser tests drive Debian's chromium; install it when missing and allowed to."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0:
+        print("chromium is missing: install Debian's 'chromium' package for the browser tests", file=sys.stderr)
+        return
+    c.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null")
+
+
+@task(name="i18n-extract")
+def i18n_extract(c):
+    """Collect the theme's strings into messages.pot and merge them into each language's .po."""
+    c.run(f"{PYTHON} -m babel.messages.frontend extract -F babel.cfg -o {CATALOGUES}/messages.pot .")
+    c.run(f"{PYTHON} -m babel.messages.frontend update -i {CATALOGUES}/messages.pot -d {CATALOGUES}")
