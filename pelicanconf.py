@@ -50,8 +50,10 @@ AUTHORS_SAVE_AS = "authors/index.html"
 DEFAULT_PAGINATION = 10
 
 # One Atom and one RSS feed per language, holding that language only.
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-FEED_ALL_RSS = "feeds/all.rss.xml"
+# (Pelican's FEED_ALL_* feeds would add every post's translations.)
+FEED_ATOM = "feeds/atom.xml"
+FEED_RSS = "feeds/rss.xml"
+FEED_ALL_ATOM = None
 CATEGORY_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None

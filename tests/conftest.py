@@ -1,0 +1,53 @@
+"""Shared fixtures: real builds of the sample site into temporary folders."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+
+from publisher.build import build_site  # noqa: E402
+
+
+def build_sample(output, settings="publishconf.py", **overrides):
+    """Build the sample content from the project root into ``output``."""
+    import os
+
+    previous = os.getcwd()
+    os.chdir(ROOT)  # settings files name their paths relative to the project
+    try:
+        return build_site(ROOT / settings, output, overrides)
+    finally:
+        os.chdir(previous)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The sample site built with the production settings."""
+    output = tmp_path_factory.mktemp("published") / "output"
+    report = build_sample(output)
+    return Site(output, report)
+
+
+class Site:
+    def __init__(self, output, report):
+        self.output = Path(output)
+        self.report = report
+        self.siteurl = "https://elise-marchand.example"
+
+    def html(self, relative):
+        path = self.output / relative
+        if path.is_dir() or relative.endswith("/") or relative == "":
+            path = path / "index.html"
+        return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+    def pages(self):
+        return sorted(p.relative_to(self.output).as_posix() for p in self.output.rglob("*.html"))
+
+    def local(self, url):
+        """Output-relative path of an absolute site URL."""
+        assert url.startswith(self.siteurl + "/"), url
+        return url[len(self.siteurl) + 1:]
