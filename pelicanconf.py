@@ -4,6 +4,8 @@ AUTHOR = "Élise Marchand"
 SITENAME = "Élise Marchand"
 SITESUBTITLE = "Marketing de contenu, newsletters et réseaux sociaux"
 SITEURL = ""
+# Feeds need absolute links: locally, those of `invoke serve`.
+FEED_DOMAIN = "http://127.0.0.1:8000"
 
 PATH = "content"
 ARTICLE_PATHS = ["posts"]

@@ -37,7 +37,8 @@ def report_bad_value(build, source_path, field, value, hint):
 def check_collection(items, build, kind):
     """Slugs unique per language; every translation has its original, up to date."""
     _check_unique_slugs(items, build)
-    originals = {item.slug: item for item in items if item.lang == build.primary and getattr(item, "slug", None)}
+    originals = {item.slug: item for item in items
+                 if item.lang == build.primary and getattr(item, "slug", None) and not getattr(item, "duplicate", False)}
     for item in items:
         target = getattr(item, "translation_of", None)
         if target is not None:
@@ -45,6 +46,7 @@ def check_collection(items, build, kind):
 
 
 def _check_unique_slugs(items, build):
+    """Report a slug used twice in one language; the second copy is not written."""
     seen = {}
     for item in sorted(items, key=lambda i: i.source_path):
         slot = (item.lang, getattr(item, "slug", None))
@@ -53,6 +55,8 @@ def _check_unique_slugs(items, build):
             build.problems.add(build.relative_path(item.source_path), "Slug",
                                f"{slot[1]!r} is already used by {first} in the same language ({slot[0]}); "
                                "give one of them another Slug")
+            item.override_save_as = ""  # else Pelican stops on writing the same file twice
+            item.duplicate = True
         else:
             seen[slot] = item
 
@@ -85,19 +89,25 @@ def _check_freshness(item, original, path, build):
 
 
 def check_links(output_dir, pages, siteurl, problems):
-    """Every internal link and image of the built pages leads to a written file."""
+    """Every internal link and image of the built pages leads to a written file.
+
+    A broken link in a post shows on the post and on every list quoting its
+    summary: it is reported once, against the post's source file.
+    """
     output_dir = Path(output_dir)
-    for page in pages:
+    broken = {}
+    for page in sorted(pages, key=lambda p: p.source is None):  # content pages first
         html = (output_dir / page.path).read_text(encoding="utf-8")
         for match in LINK_ATTRIBUTE.finditer(html):
             attribute, target = match.group(1).lower(), match.group(3)
             local = _local_path(target, siteurl, page.path)
-            if local is None or _exists(output_dir, local):
-                continue
-            what = "link" if attribute == "href" else "image"
-            where = page.source or page.path
-            problems.add(where, what, f"{target!r} leads to nothing in the built site; "
-                         f"fix the path (write {{static}}/images/... or {{filename}}/posts/...), or add the missing file")
+            if local is not None and target not in broken and not _exists(output_dir, local):
+                broken[target] = page
+                what = "link" if attribute == "href" else "image"
+                problems.add(page.source or page.path, what,
+                             f"{target!r} leads to nothing in the built site; fix the path "
+                             "(write {static}/images/... or {filename}/posts/...), or add the missing file",
+                             about=target)
 
 
 def _local_path(target, siteurl, page_path):

@@ -35,14 +35,7 @@ def on_initialized(pelican):
     settings[BUILD_KEY] = build
     settings[LANG_KEY] = build.primary
     localise(settings, config, build.primary, build.base_patterns)
-    _install_log_filter(build)
-
-
-def _install_log_filter(build):
-    pelican_contents = logging.getLogger("pelican.contents")
-    for old in [f for f in pelican_contents.filters if isinstance(f, AlreadyReported)]:
-        pelican_contents.removeFilter(old)
-    pelican_contents.addFilter(AlreadyReported(build))
+    AlreadyReported.install(build)
 
 
 def _run(settings):

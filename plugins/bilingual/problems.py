@@ -38,8 +38,9 @@ class Problems:
     def __init__(self):
         self._seen = {}
 
-    def add(self, path, field, message, severity=ERROR):
-        key = (path, field)
+    def add(self, path, field, message, severity=ERROR, about=None):
+        """Record and log a problem once: one per file and field, or per ``about`` too."""
+        key = (path, field, about)
         if key in self._seen:
             return
         problem = Problem(path, field, message, severity)
@@ -65,10 +66,18 @@ class Problems:
 class AlreadyReported(logging.Filter):
     """Drops Pelican's own lines about problems this plugin reports better.
 
-    Pelican says "Skipping <file>: could not find information about 'date'"
-    and "Unable to find '<link>'"; the plugin names the file, the field and the
-    fix instead, so the reader gets one line per problem.
+    Pelican says "Skipping <file>: could not find information about 'date'",
+    "Unable to find '<link>'" or "There are 2 items with slug ..."; the plugin
+    names the file, the field and the fix instead: one line per problem.
     """
+
+    LOGGERS = ("pelican.contents", "pelican.utils", "pelican.generators")
+    REPORTED_BY_CHECKS = (
+        "Unable to find '%s', skipping url replacement",  # the link check names the file
+        "Cannot get modification stamp for %s",           # a missing image: same
+        "There are %s items",                             # duplicate slugs: the slug check
+        "There are %s original (not translated) items",
+    )
 
     def __init__(self, build):
         super().__init__()
@@ -76,11 +85,19 @@ class AlreadyReported(logging.Filter):
 
     def filter(self, record):
         message = str(record.msg)
-        if message.startswith("Skipping %s: could not find information about"):
+        if message.startswith(self.REPORTED_BY_CHECKS):
+            return False
+        if message.startswith("Skipping %s") and record.args:
             return not self.build.problems.about(_relative(record.args[0], self.build))
-        if message.startswith("Unable to find '%s', skipping url replacement"):
-            return False  # the output link check names the file that holds the link
         return True
+
+    @classmethod
+    def install(cls, build):
+        for name in cls.LOGGERS:
+            target = logging.getLogger(name)
+            for old in [f for f in target.filters if isinstance(f, cls)]:
+                target.removeFilter(old)
+            target.addFilter(cls(build))
 
 
 def _relative(content, build):

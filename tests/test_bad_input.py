@@ -1,0 +1,179 @@
+"""Bad content: one line per problem naming the file and field, a clear exit status,
+no traceback, and the previous output/ left exactly as it was."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+
+GOOD_ORIGINAL = """\
+Title: Un article correct
+Date: 2025-01-31 09:30
+Lang: fr
+Slug: article-correct
+Category: Stratégie
+
+Un texte ; des mots !
+"""
+
+
+def english_translation(source_hash):
+    return f"""\
+Title: A correct post
+Date: 2025-01-31 09:30
+Lang: en
+Slug: correct-post
+Category: Strategy
+Translation-Of: article-correct
+Source-Hash: {source_hash}
+
+Some words.
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A small project using the real theme and plugin, with a previous build in output/."""
+    (tmp_path / "content/posts/fr").mkdir(parents=True)
+    (tmp_path / "content/posts/en").mkdir(parents=True)
+    (tmp_path / "content/data").mkdir()
+    (tmp_path / "content/images").mkdir()
+    (tmp_path / "content/data/taxonomy.toml").write_text('[categories.strategie]\nfr = "Stratégie"\nen = "Strategy"\n')
+    write(tmp_path, "content/posts/fr/article-correct.md", GOOD_ORIGINAL)
+    from bilingual.checks import source_digest
+
+    digest = source_digest(tmp_path / "content/posts/fr/article-correct.md")
+    write(tmp_path, "content/posts/en/correct-post.md", english_translation(digest))
+    (tmp_path / "conf.py").write_text(textwrap.dedent(f"""\
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from pelicanconf import *
+        THEME = {str(ROOT / "theme")!r}
+        PLUGIN_PATHS = [{str(ROOT / "plugins")!r}]
+        """))
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output/index.html").write_text("previous build")
+    return tmp_path
+
+
+def write(project, relative, text):
+    (project / relative).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def build(project):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "publisher.build", "--settings", "conf.py", "--output", "output"],
+                          cwd=project, env=env, capture_output=True, text=True)
+
+
+def assert_failed_cleanly(project, result, expected_line):
+    assert result.returncode == 1, result.stderr
+    assert expected_line in result.stderr.splitlines(), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert (project / "output/index.html").read_text() == "previous build"
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".output")) == []
+
+
+def test_the_fixture_builds(project):
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert "pages in fr" in result.stdout and "pages in en" in result.stdout
+    assert (project / "output/en/correct-post/index.html").exists()
+
+
+def test_a_post_without_title(project):
+    write(project, "content/posts/fr/sans-titre.md", "Date: 2025-02-01\nLang: fr\n\nTexte.\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/sans-titre.md: Title: missing; "
+                          "add a line such as 'Title: Mon article' at the top of the file")
+
+
+def test_a_post_without_date(project):
+    write(project, "content/posts/fr/sans-date.md", "Title: Sans date\nLang: fr\n\nTexte.\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/sans-date.md: Date: missing; "
+                          "add a line such as 'Date: 2025-01-31 09:30' at the top of the file")
+
+
+def test_a_date_that_cannot_be_read(project):
+    write(project, "content/posts/fr/date.md", "Title: Date illisible\nDate: le 3 mars\nLang: fr\n\nTexte.\n")
+    result = build(project)
+    assert_failed_cleanly(project, result,
+                          "ERROR: content/posts/fr/date.md: Date: 'le 3 mars' is not a date; "
+                          "write it as 2025-01-31 or 2025-01-31 09:30")
+    assert sum("content/posts/fr/date.md" in line for line in result.stderr.splitlines()) == 1
+
+
+def test_an_unknown_language(project):
+    write(project, "content/posts/fr/allemand.md", "Title: Deutsch\nDate: 2025-02-01\nLang: de\n\nText.\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/allemand.md: Lang: 'de' is not a language of this site; use one of: fr, en")
+
+
+def test_two_posts_with_the_same_slug_and_language(project):
+    write(project, "content/posts/fr/zz-doublon.md", GOOD_ORIGINAL.replace("Un article correct", "Un doublon"))
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/zz-doublon.md: Slug: 'article-correct' is already used by "
+                          "content/posts/fr/article-correct.md in the same language (fr); give one of them another Slug")
+
+
+def test_a_translation_whose_original_does_not_exist(project):
+    orphan = english_translation("0" * 12).replace("article-correct", "article-disparu").replace("correct-post", "orphan")
+    write(project, "content/posts/en/orphan.md", orphan)
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/en/orphan.md: Translation-Of: no French post has the slug "
+                          "'article-disparu'; write the original's Slug here, or remove the line if this is not a translation")
+
+
+def test_a_broken_internal_link(project):
+    write(project, "content/posts/fr/lien.md",
+          "Title: Lien\nDate: 2025-02-01\nLang: fr\n\nVoir [ceci]({filename}/posts/fr/absent.md) et [cela](/nulle-part/).\n")
+    result = build(project)
+    assert_failed_cleanly(project, result,
+                          "ERROR: content/posts/fr/lien.md: link: '{filename}/posts/fr/absent.md' leads to nothing in the "
+                          "built site; fix the path (write {static}/images/... or {filename}/posts/...), or add the missing file")
+    assert "'/nulle-part/' leads to nothing" in result.stderr
+
+
+def test_a_broken_image(project):
+    write(project, "content/posts/fr/image.md",
+          "Title: Image\nDate: 2025-02-01\nLang: fr\n\n![Une image]({static}/images/absente.jpg)\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/image.md: image: '/images/absente.jpg' leads to nothing in the "
+                          "built site; fix the path (write {static}/images/... or {filename}/posts/...), or add the missing file")
+
+
+def test_several_problems_are_all_listed_at_once(project):
+    write(project, "content/posts/fr/sans-titre.md", "Date: 2025-02-01\nLang: fr\n\nTexte.\n")
+    write(project, "content/posts/fr/allemand.md", "Title: Deutsch\nDate: 2025-02-01\nLang: de\n\nText.\n")
+    result = build(project)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert len(errors) == 2, result.stderr
+
+
+def test_a_stale_translation_warns_naming_both_files(project):
+    original = project / "content/posts/fr/article-correct.md"
+    original.write_text(GOOD_ORIGINAL + "\nUn paragraphe ajouté après la traduction.\n", encoding="utf-8")
+    from bilingual.checks import source_digest
+
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("WARNING: ")]
+    assert warning.startswith("WARNING: content/posts/en/correct-post.md: Source-Hash: content/posts/fr/article-correct.md changed")
+    assert f"set 'Source-Hash: {source_digest(original)}'" in warning
+    assert (project / "output/en/correct-post/index.html").exists(), "a warning does not stop the build"
+
+
+def test_a_settings_error_is_one_line_without_traceback(project):
+    with open(project / "conf.py", "a") as conf:
+        conf.write("BILINGUAL = {'languages': ['fr']}\n")
+    result = build(project)
+    assert result.returncode == 2
+    assert "BILINGUAL['languages'] must list two or more distinct language codes" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "output/index.html").read_text() == "previous build"
