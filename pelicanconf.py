@@ -18,7 +18,7 @@ THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["bilingual"]
 
-# French at the root, English under /en/: see docs/bilingual.md.
+# French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
     "languages": ["fr", "en"],
     "taxonomy_file": "data/taxonomy.toml",

@@ -3,7 +3,7 @@
 Pelican builds one language per run. The main run (the first language) builds
 its site, then runs the other languages into the same output folder, then
 writes what spans every language: the sitemap index, robots.txt, the link
-check and the summary. See docs/bilingual.md.
+check and the summary. See docs/architecture.md.
 """
 
 import logging
