@@ -12,6 +12,8 @@ ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
 TIMEZONE = "Europe/Paris"
+# Categories come from the Category line only, never from the folder (fr, en).
+USE_FOLDER_AS_CATEGORY = False
 DEFAULT_LANG = "fr"
 THEME = "theme"
 

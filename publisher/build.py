@@ -26,6 +26,26 @@ EXIT_CONTENT_ERRORS = 1
 EXIT_FAILURE = 2
 
 
+class ContentErrors(Exception):
+    """The build found errors, each already printed on a line of its own."""
+
+    exitcode = EXIT_CONTENT_ERRORS
+
+    def __init__(self, count, what):
+        super().__init__(f"{count} {what} listed above; nothing was published")
+
+
+class _ErrorCounter(logging.Handler):
+    """Counts the errors Pelican logs (a file it could not read, an unknown status...)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
 @dataclass
 class BuildReport:
     output: Path
@@ -44,16 +64,24 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+    pelican_errors = _ErrorCounter()
+    logging.getLogger("pelican").addHandler(pelican_errors)
     try:
         settings = read_settings(str(settings_file), override={
             **(overrides or {}), "OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False})
-        pelican = Pelican(settings)
-        pelican.run()
+        Pelican(settings).run()
+        build = settings.get("BILINGUAL_BUILD")
+        if build and build.problems.errors:
+            raise ContentErrors(len(build.problems.errors), "content error(s)")
+        if pelican_errors.count:
+            raise ContentErrors(pelican_errors.count, "error(s) from Pelican")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        logging.getLogger("pelican").removeHandler(pelican_errors)
+    staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
     _swap_into_place(staging, output)
-    build = settings.get("BILINGUAL_BUILD")
     pages = {lang: len(build.written[lang]) for lang in build.languages} if build else {}
     warnings = len(build.problems.warnings) if build else 0
     return BuildReport(output, pages, warnings, time.perf_counter() - started)
@@ -77,6 +105,8 @@ def main(argv=None):
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     _configure_logging(args.debug)
+    if any("=" not in item for item in args.set):
+        parser.error("--set takes KEY=VALUE, e.g. --set SITEURL=http://localhost:8000")
     overrides = dict(item.split("=", 1) for item in args.set)
     try:
         report = build_site(args.settings, args.output, overrides)
@@ -106,7 +136,6 @@ def _configure_logging(debug):
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    logging.getLogger("bilingual").setLevel(logging.INFO)
 
 
 if __name__ == "__main__":

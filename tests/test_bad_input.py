@@ -177,3 +177,64 @@ def test_a_settings_error_is_one_line_without_traceback(project):
     assert "BILINGUAL['languages'] must list two or more distinct language codes" in result.stderr
     assert "Traceback" not in result.stderr
     assert (project / "output/index.html").read_text() == "previous build"
+
+
+def test_two_english_posts_with_the_same_slug(project):
+    write(project, "content/posts/en/zz-copy.md", english_translation("0" * 12).replace("article-correct", "autre"))
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/en/zz-copy.md: Slug: 'correct-post' is already used by "
+                          "content/posts/en/correct-post.md in the same language (en); give one of them another Slug")
+
+
+def test_two_translations_of_one_original_into_one_language(project):
+    second = english_translation("0" * 12).replace("correct-post", "second-post")
+    write(project, "content/posts/en/second-post.md", second)
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/en/second-post.md: Translation-Of: content/posts/en/correct-post.md already "
+                          "translates 'article-correct' into this language (en); keep one translation, or point this one at another original")
+
+
+def test_a_slug_that_takes_a_folder_of_the_site(project):
+    write(project, "content/posts/fr/en.md", "Title: En\nDate: 2025-02-01\nLang: fr\nSlug: en\n\nTexte.\n")
+    result = build(project)
+    assert result.returncode == 1
+    assert "ERROR: content/posts/fr/en.md: Slug: 'en' is the name of a folder of the site" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_translation_of_itself(project):
+    write(project, "content/posts/fr/moi.md", "Title: Moi\nDate: 2025-02-01\nLang: fr\nSlug: moi\nTranslation-Of: moi\n\nTexte.\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/moi.md: Translation-Of: 'moi' is this post's own slug; "
+                          "an original needs no Translation-Of line: remove it")
+
+
+def test_errors_pelican_reports_itself_also_stop_the_build(project):
+    write(project, "content/posts/fr/statut.md", "Title: Statut\nDate: 2025-02-01\nLang: fr\nStatus: publie\n\nTexte.\n")
+    result = build(project)
+    assert result.returncode == 1
+    assert "Unknown status 'publie'" in result.stderr
+    assert (project / "output/index.html").read_text() == "previous build"
+
+
+def test_language_comes_from_the_folder_when_lang_is_absent(project):
+    write(project, "content/posts/en/no-lang.md", "Title: What? Yes: really!\nDate: 2025-02-01\nSlug: no-lang\n\nText.\n")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    page = (project / "output/en/no-lang/index.html").read_text()
+    assert '<html lang="en">' in page and "What? Yes: really!" in page
+
+
+def test_drafts_and_pagination_pages_stay_out_of_the_sitemaps(project):
+    for number in range(3):
+        write(project, f"content/posts/fr/extra-{number}.md", f"Title: Extra {number}\nDate: 2025-02-0{number + 1}\nLang: fr\n\nTexte.\n")
+    write(project, "content/posts/fr/brouillon.md", "Title: Brouillon\nDate: 2025-02-01\nLang: fr\nStatus: draft\n\nTexte.\n")
+    with open(project / "conf.py", "a") as conf:
+        conf.write("DEFAULT_PAGINATION = 2\nSITEURL = 'https://example.org'\nFEED_DOMAIN = SITEURL\n")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    sitemap = (project / "output/sitemap-fr.xml").read_text()
+    assert "brouillon" not in sitemap
+    second_page = (project / "output/index2.html").read_text()
+    assert '<link rel="alternate" hreflang="en"' not in second_page, "page 2 has no counterpart in English"
+    assert oct((project / "output").stat().st_mode & 0o777) == "0o755"

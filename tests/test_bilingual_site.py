@@ -99,7 +99,9 @@ def test_untranslated_posts_can_be_listed_in_the_other_language_with_a_badge(tmp
     assert f"{site.siteurl}/audit-seo-inventaire/" in linked
     assert not (site.output / "en/audit-seo-inventaire").exists(), "listed, not copied"
     feed = feedparser.parse((site.output / "en/feeds/atom.xml").read_bytes())
-    assert all("/en/" in entry.link for entry in feed.entries), "feeds keep their own language"
+    links = [entry.link for entry in feed.entries]
+    assert all("/en/" in link for link in links), "feeds keep their own language"
+    assert f"{site.siteurl}/{ENGLISH_ONLY[0]}" in links, "and all of it"
 
 
 @pytest.mark.parametrize("lang, feed", [(l, f) for l in ("fr", "en") for f in ("atom", "rss")])

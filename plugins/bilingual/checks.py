@@ -35,35 +35,57 @@ def report_bad_value(build, source_path, field, value, hint):
 
 
 def check_collection(items, build, kind):
-    """Slugs unique per language; every translation has its original, up to date."""
-    _check_unique_slugs(items, build)
-    originals = {item.slug: item for item in items
-                 if item.lang == build.primary and getattr(item, "slug", None) and not getattr(item, "duplicate", False)}
+    """Slugs unique per language; one translation per language; each has its original, up to date."""
+    _check_unique(items, build, "slug", "Slug", "{value!r} is already used by {first} in the same language ({lang}); "
+                  "give one of them another Slug")
+    _check_unique(items, build, "translation_key", "Translation-Of", "{first} already translates {value!r} into "
+                  "this language ({lang}); keep one translation, or point this one at another original")
+    if kind == "post":
+        _check_reserved_slugs(items, build)
+    originals = {item.slug: item for item in items if item.lang == build.primary
+                 and getattr(item, "slug", None) and item.source_path not in build.unwritten}
     for item in items:
         target = getattr(item, "translation_of", None)
         if target is not None:
             _check_translation(item, originals.get(target), build, kind)
 
 
-def _check_unique_slugs(items, build):
-    """Report a slug used twice in one language; the second copy is not written."""
+def _check_unique(items, build, attribute, field, message):
+    """Report a value used twice in one language; the second item is not written."""
     seen = {}
     for item in sorted(items, key=lambda i: i.source_path):
-        slot = (item.lang, getattr(item, "slug", None))
-        if slot in seen:
-            first = build.relative_path(seen[slot].source_path)
-            build.problems.add(build.relative_path(item.source_path), "Slug",
-                               f"{slot[1]!r} is already used by {first} in the same language ({slot[0]}); "
-                               "give one of them another Slug")
-            item.override_save_as = ""  # else Pelican stops on writing the same file twice
-            item.duplicate = True
-        else:
+        value = getattr(item, attribute, None)
+        slot = (item.lang, value)
+        if value is None or item.source_path in build.unwritten:
+            continue
+        if slot not in seen:
             seen[slot] = item
+            continue
+        first = build.relative_path(seen[slot].source_path)
+        build.problems.add(build.relative_path(item.source_path), field,
+                           message.format(value=value, first=first, lang=item.lang))
+        build.unwritten.add(item.source_path)  # else Pelican stops on writing one file twice
+
+
+def _check_reserved_slugs(items, build):
+    """A post's slug must not take the folder of a language or of a site-wide list."""
+    reserved = build.reserved_folders()
+    for item in items:
+        slug = getattr(item, "slug", None)
+        if slug in reserved:
+            build.problems.add(build.relative_path(item.source_path), "Slug",
+                               f"{slug!r} is the name of a folder of the site ({', '.join(sorted(reserved))}); "
+                               "choose another Slug")
+            build.unwritten.add(item.source_path)
 
 
 def _check_translation(item, original, build, kind):
     path = build.relative_path(item.source_path)
     target = item.translation_of
+    if target == getattr(item, "slug", None) and item.lang == build.primary:
+        build.problems.add(path, "Translation-Of", f"{target!r} is this {kind}'s own slug; "
+                           "an original needs no Translation-Of line: remove it")
+        return
     if original is None:
         build.problems.add(path, "Translation-Of",
                            f"no {language_name(build.primary, 'en')} {kind} has the slug {target!r}; "
@@ -95,26 +117,27 @@ def check_links(output_dir, pages, siteurl, problems):
     summary: it is reported once, against the post's source file.
     """
     output_dir = Path(output_dir)
-    broken = {}
     for page in sorted(pages, key=lambda p: p.source is None):  # content pages first
         html = (output_dir / page.path).read_text(encoding="utf-8")
         for match in LINK_ATTRIBUTE.finditer(html):
             attribute, target = match.group(1).lower(), match.group(3)
             local = _local_path(target, siteurl, page.path)
-            if local is not None and target not in broken and not _exists(output_dir, local):
-                broken[target] = page
-                what = "link" if attribute == "href" else "image"
-                problems.add(page.source or page.path, what,
-                             f"{target!r} leads to nothing in the built site; fix the path "
-                             "(write {static}/images/... or {filename}/posts/...), or add the missing file",
-                             about=target)
+            if local is None or _exists(output_dir, local):
+                continue
+            if page.source is None and problems.mentions(target):
+                continue  # a summary quoting a post already reported
+            what = "link" if attribute == "href" else "image"
+            problems.add(page.source or page.path, what,
+                         f"{target!r} leads to nothing in the built site; fix the path "
+                         "(write {static}/images/... or {filename}/posts/...), or add the missing file",
+                         about=target)
 
 
 def _local_path(target, siteurl, page_path):
     """The output-relative path a link points to, or None when it leaves the site."""
     if target.startswith("{"):
         return target  # a {static}/{filename} link Pelican could not resolve
-    if siteurl and target.startswith(siteurl):
+    if siteurl and (target == siteurl or target.startswith(siteurl + "/")):
         target = target[len(siteurl):] or "/"
     if EXTERNAL.match(target):
         return None

@@ -6,16 +6,17 @@ run (settings["BILINGUAL_BUILD"]), never in module globals.
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from jinja2 import pass_context
 from pelican.contents import Article, Page
+from pelican.readers import BaseReader
 
 from . import catalogue, checks, links, sitemaps
-from .problems import AlreadyReported, ContentErrors
+from .problems import AlreadyReported
 from .settings import BUILD_KEY, LANG_KEY, base_patterns, load, localise
 from .state import Build, WrittenPage
-from .taxonomy import Taxonomy
 from .typography import french_html, french_text
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,7 @@ def on_initialized(pelican):
     config = load(settings)
     if config["catalogue_dir"] is None:
         config["catalogue_dir"] = str(Path(settings["THEME"]) / "translations")
-    taxonomy = Taxonomy.load(Path(settings["PATH"]) / config["taxonomy_file"])
-    build = Build(config, base_patterns(settings), settings["PATH"], taxonomy)
+    build = Build(config, base_patterns(settings), settings["PATH"])
     settings[BUILD_KEY] = build
     settings[LANG_KEY] = build.primary
     localise(settings, config, build.primary, build.base_patterns)
@@ -54,33 +54,43 @@ def on_readers_init(readers):
     build, _ = _run(readers.settings)
     if build:
         for extension, reader_class in list(readers.reader_classes.items()):
-            readers.reader_classes[extension] = _date_checking(reader_class, build)
+            if reader_class is not BaseReader:  # static files have no dates
+                readers.reader_classes[extension] = _date_checking(reader_class)
 
 
-def _date_checking(reader_class, build):
-    """A reader that reports an unreadable date instead of failing on it."""
+def _date_checking(reader_class):
+    """The reader class, reporting an unreadable date instead of failing on it.
 
-    class DateCheckingReader(reader_class):
-        def read(self, source_path):
-            self._bad_values = {}
-            content, metadata = super().read(source_path)
-            for name, raw in self._bad_values.items():
-                metadata.pop(name, None)
-                checks.report_bad_value(build, source_path, DATE_FIELDS[name], raw,
-                                        "is not a date; write it as 2025-01-31 or 2025-01-31 09:30")
-            return content, metadata
+    Made once per reader class and kept on it: Pelican finds readers among
+    the subclasses of BaseReader, so one made per build would pile up.
+    """
+    if getattr(reader_class, "reports_bad_dates", False):
+        return reader_class
+    if "_date_checking_variant" not in reader_class.__dict__:
+        reader_class._date_checking_variant = type(reader_class.__name__, (reader_class,), {
+            "reports_bad_dates": True, "read": _read_reporting_dates, "process_metadata": _process_reporting_dates})
+    return reader_class._date_checking_variant
 
-        def process_metadata(self, name, value):
-            try:
-                return super().process_metadata(name, value)
-            except ValueError:
-                if name not in DATE_FIELDS:
-                    raise
-                self._bad_values[name] = value
-                return None
 
-    DateCheckingReader.__name__ = reader_class.__name__
-    return DateCheckingReader
+def _read_reporting_dates(self, source_path):
+    self._bad_values = {}
+    content, metadata = super(type(self), self).read(source_path)
+    build = self.settings[BUILD_KEY]
+    for name, raw in self._bad_values.items():
+        metadata.pop(name, None)
+        checks.report_bad_value(build, source_path, DATE_FIELDS[name], raw,
+                                "is not a date; write it as 2025-01-31 or 2025-01-31 09:30")
+    return content, metadata
+
+
+def _process_reporting_dates(self, name, value):
+    try:
+        return super(type(self), self).process_metadata(name, value)
+    except ValueError:
+        if name not in DATE_FIELDS:
+            raise
+        self._bad_values[name] = value
+        return None
 
 
 def on_generator_init(generator):
@@ -90,6 +100,7 @@ def on_generator_init(generator):
     env = generator.env
     env.add_extension("jinja2.ext.i18n")
     catalogue.install(env, lang, build.config["catalogue_dir"])
+    env.filters["plaintext"] = _plain_text
     env.globals.update(
         SITE_LANG=lang,
         SITE_LANGUAGES=build.languages,
@@ -99,6 +110,12 @@ def on_generator_init(generator):
     )
 
 
+def _plain_text(html):
+    """Text of an HTML fragment for <title> and meta tags; unlike Jinja's
+    striptags, keeps the no-break spaces of French typography."""
+    return re.sub(r"\s*<[^>]*>\s*", lambda m: " " if m.group().strip() != m.group() else "", str(html)).strip()
+
+
 def on_content_init(content):
     if not isinstance(content, (Article, Page)):
         return
@@ -106,12 +123,18 @@ def on_content_init(content):
     if not build:
         return
     _expose_hyphenated_fields(content)
-    content.lang = str(content.metadata.get("lang", build.primary)).strip().lower()
+    content.lang = str(content.metadata.get("lang", _folder_language(content, build))).strip().lower()
     content.in_default_lang = content.lang == content.settings["DEFAULT_LANG"]
     content.translation_key = getattr(content, "translation_of", None) or getattr(content, "slug", None) or content.source_path
     checks.check_fields(content, build, isinstance(content, Article))
     if content.lang.startswith("fr"):
         _apply_french_typography(content)
+
+
+def _folder_language(content, build):
+    """Without a Lang line, a file in posts/en/ is English; elsewhere, the first language."""
+    folders = Path(content.source_path).parts[:-1]
+    return next((part for part in reversed(folders) if part in build.languages), build.primary)
 
 
 def _expose_hyphenated_fields(content):
@@ -130,30 +153,45 @@ def _apply_french_typography(content):
         content._summary = french_html(content._summary)
 
 
+ARTICLE_GROUPS = ("articles", "translations", "hidden_articles", "hidden_translations", "drafts", "drafts_translations")
+PAGE_GROUPS = ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+
+
 def on_articles_read(generator):
     """Before categories and tags are counted: keep this language's posts only."""
     build, lang = _run(generator.settings)
     if not build:
         return
-    groups = ("articles", "translations", "hidden_articles", "hidden_translations", "drafts", "drafts_translations")
-    everything = [item for group in groups for item in getattr(generator, group)]
     if lang == build.primary:
         _index_languages(build, generator.articles + generator.translations)
-        checks.check_collection(everything, build, "post")
-    untranslated = []
+    moved = _keep_language(generator, ARTICLE_GROUPS, "post", build, lang)
+    generator.bilingual_untranslated = [item for item in moved["articles"] if not _has_version_in(item, lang)]
+
+
+def on_pages_read(generator):
+    build, lang = _run(generator.settings)
+    if build:
+        _keep_language(generator, PAGE_GROUPS, "page", build, lang)
+
+
+def _keep_language(generator, groups, kind, build, lang):
+    """Check the collection, then keep the items of ``lang`` in each group (in
+    place: Pelican's context holds these lists). Returns the others, by group."""
+    checks.check_collection([item for group in groups for item in getattr(generator, group)], build, kind)
+    moved = {}
     for group in groups:
-        kept, moved = _split(getattr(generator, group), lang, build)
-        setattr(generator, group, kept)
-        untranslated += [item for item in moved if group == "articles" and not _has_version_in(item, lang)]
-    generator.bilingual_untranslated = untranslated
+        items = getattr(generator, group)
+        kept, moved[group] = _split(items, lang, build)
+        items[:] = kept
+    return moved
 
 
 def _index_languages(build, published):
     for item in published:
         index = build.index[item.lang]
         if getattr(item, "category", None):
-            index.categories.add(item.category.name)
-        index.tags.update(tag.name for tag in getattr(item, "tags", []))
+            index.categories[item.category.name.casefold()] = item.category.name
+        index.tags.update((tag.name.casefold(), tag.name) for tag in getattr(item, "tags", []))
         index.authors.update(author.name for author in getattr(item, "authors", []))
 
 
@@ -161,15 +199,23 @@ def _split(items, lang, build):
     """(items of this language, the others): the others link to their own site, unwritten."""
     kept, moved = [], []
     for item in items:
+        if item.source_path in build.unwritten:
+            item.override_save_as = ""
         if item.lang == lang:
             kept.append(item)
             continue
         if item.lang in build.languages:
-            key = "DRAFT_URL" if item.status == "draft" else f"{type(item).__name__.upper()}_URL"
-            item.override_url = build.url_in(item.lang, key, **item.url_format)
+            item.override_url = build.url_in(item.lang, _url_key(item), **item.url_format)
         item.override_save_as = ""
         moved.append(item)
     return kept, moved
+
+
+def _url_key(item):
+    kind = type(item).__name__.upper()  # ARTICLE or PAGE
+    if item.status == "draft":
+        return "DRAFT_URL" if kind == "ARTICLE" else "DRAFT_PAGE_URL"
+    return f"{kind}_URL"
 
 
 def _has_version_in(item, lang):
@@ -184,29 +230,18 @@ def on_articles_listed(generator):
     listed = [item for item in generator.bilingual_untranslated if item.lang in build.languages and item.status == "published"]
     for item in listed:
         item.untranslated_from = item.lang
-        build.foreign_urls.add(item.url)
+        build.listed_from_elsewhere[lang].add(item.url)
     for group in (generator.articles, generator.dates):
         group.extend(listed)
         group.sort(key=lambda item: item.date, reverse=True)
 
 
-def on_pages_read(generator):
-    build, lang = _run(generator.settings)
-    if not build:
-        return
-    groups = ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
-    if lang == build.primary:
-        checks.check_collection([i for g in groups for i in getattr(generator, g)], build, "page")
-    for group in groups:
-        items = getattr(generator, group)
-        items[:] = _split(items, lang, build)[0]  # in place: the context holds these lists
-
-
 def on_feed_generated(context, feed):
     """Feeds hold their own language only, even when lists show the other one."""
-    build, _ = _run(context)
-    if build and build.foreign_urls:
-        feed.items = [item for item in feed.items if not any(item["link"].endswith("/" + url) for url in build.foreign_urls)]
+    build, lang = _run(context)
+    foreign = build.listed_from_elsewhere[lang] if build else ()
+    if foreign:
+        feed.items = [item for item in feed.items if not any(item["link"].endswith("/" + url) for url in foreign)]
 
 
 def on_content_written(path, context):
@@ -214,6 +249,8 @@ def on_content_written(path, context):
     if not build or not path.endswith(".html"):
         return
     content = context.get("article") or context.get("page")
+    if content is not None and content.status != "published":
+        return  # drafts and hidden pages stay out of sitemaps and counts
     relative = os.path.relpath(path, context["OUTPUT_PATH"])
     build.written[lang].append(WrittenPage(
         path=relative,
@@ -242,7 +279,8 @@ def on_run_finished(pelican):
     logger.info("Wrote %s", ", ".join(
         f"{len(build.written[code])} pages in {catalogue.language_name(code, 'en')} ({code})" for code in build.languages))
     if build.problems.errors:
-        raise ContentErrors(build.problems.errors)
+        # The command decides: publisher.build stops; `invoke serve` goes on.
+        logger.info("%s content error(s) listed above", len(build.problems.errors))
 
 
 def _run_language(pelican, build, lang):

@@ -27,7 +27,9 @@ def own_url(context):
 
 def alternates(context, build, lang):
     """One Alternate per language of the site, for the page described by ``context``."""
-    found = _counterparts(context, build, lang)
+    page = context.get("articles_page")
+    # Page 3 of a list has no counterpart: the other language has other posts.
+    found = {} if page is not None and page.number > 1 else _counterparts(context, build, lang)
     result = []
     for other in build.languages:
         if other == lang:
@@ -57,14 +59,15 @@ def _counterparts(context, build, lang):
     return _same_place(context, build, lang)
 
 
-def _taxonomy_counterparts(build, lang, kind, item, wrapper, key, settings):
+def _taxonomy_counterparts(build, lang, kind, item, wrapper, key, context):
     found = {}
     for other in build.languages:
+        names = getattr(build.index[other], kind)  # casefolded -> as written
         name = item.name if other == lang else build.taxonomy.translate(kind, item.name, lang, other)
-        if name is None and other != lang and item.name in getattr(build.index[other], kind):
-            name = item.name  # same word in both languages, e.g. "SEO"
-        if name is not None and name in getattr(build.index[other], kind):
-            found[other] = build.url_in(other, key, **wrapper(name, settings).as_dict())
+        if name is None:
+            name = item.name  # the same word in both languages, e.g. "SEO"
+        if name.casefold() in names:
+            found[other] = build.url_in(other, key, **wrapper(names[name.casefold()], context).as_dict())
     return found
 
 

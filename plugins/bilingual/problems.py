@@ -24,16 +24,6 @@ class Problem:
         return f"{self.path}: {self.field}: {self.message}"
 
 
-class ContentErrors(Exception):
-    """The content has errors; each was already logged on a line of its own."""
-
-    exitcode = 1
-
-    def __init__(self, problems):
-        self.problems = problems
-        super().__init__(f"{len(problems)} content error(s) listed above; nothing was published")
-
-
 class Problems:
     def __init__(self):
         self._seen = {}
@@ -50,6 +40,9 @@ class Problems:
 
     def warn(self, path, field, message):
         self.add(path, field, message, WARNING)
+
+    def mentions(self, about):
+        return any(key[2] == about for key in self._seen)
 
     def about(self, path):
         return any(key[0] == path for key in self._seen)

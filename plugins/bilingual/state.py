@@ -10,10 +10,14 @@ from .taxonomy import Taxonomy
 
 @dataclass
 class LanguageIndex:
-    """What one language's site holds, for links from the other languages."""
+    """What one language's site holds, for links from the other languages.
 
-    categories: set = field(default_factory=set)
-    tags: set = field(default_factory=set)
+    Categories and tags map their casefolded name to the name as written,
+    since authors may write "strategy" in one post and "Strategy" in another.
+    """
+
+    categories: dict = field(default_factory=dict)
+    tags: dict = field(default_factory=dict)
     authors: set = field(default_factory=set)
 
 
@@ -29,19 +33,20 @@ class WrittenPage:
 class Build:
     """State of one build across all its language runs; reset for each rebuild."""
 
-    def __init__(self, config, base_patterns, content_path, taxonomy=None):
+    def __init__(self, config, base_patterns, content_path):
         self.config = config
         self.base_patterns = base_patterns
         self.content_path = content_path
-        self.taxonomy = taxonomy or Taxonomy()
         self.reset()
 
     def reset(self):
+        """Start a build afresh (each rebuild of `invoke serve` calls this)."""
+        self.taxonomy = Taxonomy.load(os.path.join(self.content_path, self.config["taxonomy_file"]))
         self.problems = Problems()
         self.index = defaultdict(LanguageIndex)
         self.written = defaultdict(list)
-        self.foreign_urls = set()
-        self.started_languages = []
+        self.listed_from_elsewhere = defaultdict(set)  # language -> URLs of other languages' posts
+        self.unwritten = set()  # source paths never to write (a duplicate slug...)
 
     @property
     def languages(self):
@@ -60,6 +65,16 @@ class Build:
         if pattern is None:
             return None
         return self.prefix(site_lang) + pattern.format(**values)
+
+    def reserved_folders(self):
+        """First folders of the site's own URLs (en, archives, tag...), which a post's slug would clash with."""
+        folders = {self.prefix(lang).strip("/") for lang in self.languages}
+        for pattern in self.base_patterns.values():
+            if pattern and "/" in pattern and not pattern.startswith("{"):
+                folders.add(pattern.split("/", 1)[0])
+        for name in ("archives", "tags", "categories", "authors"):
+            folders.add(name)
+        return folders - {""}
 
     def relative_path(self, path):
         """A path as the author sees it: relative to the working folder when inside it."""

@@ -46,6 +46,8 @@ class Taxonomy:
         for kind in sorted(set(data) - set(KINDS)):
             logger.warning("%s: unknown table [%s] ignored (known: %s)", path, kind, ", ".join(KINDS))
         for kind in KINDS:
+            if not isinstance(data.get(kind, {}), dict):
+                raise TaxonomyError(f"{path}: {kind} must be a table of entries, e.g. [{kind}.my-key]")
             for key, names in data.get(kind, {}).items():
                 if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
                     raise TaxonomyError(f'{path}: [{kind}.{key}] must map language codes to names, e.g. fr = "..."')
