@@ -238,3 +238,11 @@ def test_drafts_and_pagination_pages_stay_out_of_the_sitemaps(project):
     second_page = (project / "output/index2.html").read_text()
     assert '<link rel="alternate" hreflang="en"' not in second_page, "page 2 has no counterpart in English"
     assert oct((project / "output").stat().st_mode & 0o777) == "0o755"
+
+
+def test_an_empty_post_warns(project):
+    write(project, "content/posts/fr/vide.md", "Title: Vide\nDate: 2025-02-01\nLang: fr\n\n")
+    result = build(project)
+    assert result.returncode == 0
+    assert ("WARNING: content/posts/fr/vide.md: body: empty; write the text below the metadata lines and a blank line"
+            in result.stderr.splitlines())

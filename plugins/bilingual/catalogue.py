@@ -44,8 +44,8 @@ def language_name(code, in_lang=None):
     return name[:1].upper() + name[1:]
 
 
-def install(env, lang, catalogue_dir):
+def install(env, lang, translations):
     """Give a Jinja environment the gettext functions and filters of ``lang``."""
-    env.install_gettext_translations(load_translations(catalogue_dir, lang), newstyle=True)
+    env.install_gettext_translations(translations, newstyle=True)
     env.filters["localdate"] = lambda value, fmt="long": format_date(value, fmt, locale=lang) if value else ""
     env.globals["language_name"] = language_name

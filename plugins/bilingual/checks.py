@@ -26,8 +26,12 @@ def check_fields(content, build, is_article):
         problems.add(path, "Title", "missing; add a line such as 'Title: Mon article' at the top of the file")
     if is_article and getattr(content, "date", None) is None:
         problems.add(path, "Date", "missing; add a line such as 'Date: 2025-01-31 09:30' at the top of the file")
-    if content.lang not in build.languages:
+    if not content.lang:
+        problems.add(path, "Lang", f"empty; write one of: {', '.join(build.languages)}")
+    elif content.lang not in build.languages:
         problems.add(path, "Lang", f"{content.lang!r} is not a language of this site; use one of: {', '.join(build.languages)}")
+    if not (content._content or "").strip():
+        problems.warn(path, "body", "empty; write the text below the metadata lines and a blank line")
 
 
 def report_bad_value(build, source_path, field, value, hint):

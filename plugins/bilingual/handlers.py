@@ -99,7 +99,7 @@ def on_generator_init(generator):
         return
     env = generator.env
     env.add_extension("jinja2.ext.i18n")
-    catalogue.install(env, lang, build.config["catalogue_dir"])
+    catalogue.install(env, lang, build.translations(lang))
     env.filters["plaintext"] = _plain_text
     env.globals.update(
         SITE_LANG=lang,

@@ -4,6 +4,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .catalogue import load_translations
 from .problems import Problems
 from .taxonomy import Taxonomy
 
@@ -47,6 +48,13 @@ class Build:
         self.written = defaultdict(list)
         self.listed_from_elsewhere = defaultdict(set)  # language -> URLs of other languages' posts
         self.unwritten = set()  # source paths never to write (a duplicate slug...)
+        self._translations = {}
+
+    def translations(self, lang):
+        """The theme's gettext catalogue of ``lang``, compiled once per build."""
+        if lang not in self._translations:
+            self._translations[lang] = load_translations(self.config["catalogue_dir"], lang)
+        return self._translations[lang]
 
     @property
     def languages(self):
