@@ -18,7 +18,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["bilingual"]
+PLUGINS = ["bilingual", "post_meta", "series"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
@@ -29,6 +29,9 @@ BILINGUAL = {
         "en": {"SITESUBTITLE": "Content marketing, newsletters and social media"},
     },
 }
+
+# Theme: OpenGraph locale of each language.
+OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 # URL patterns without language: the plugin puts English ones under en/.
 ARTICLE_URL = "{slug}/"

@@ -1,0 +1,49 @@
+"""Details computed from a post's text: reading time and cover image."""
+
+import math
+import re
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+TAG = re.compile(r"<[^>]+>")
+WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["'][^>]*>""", re.I)
+ALT = re.compile(r"""\balt\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def reading_minutes(html, words_per_minute):
+    words = len(WORD.findall(TAG.sub(" ", html or "")))
+    return max(1, math.ceil(words / words_per_minute))
+
+
+def static_path(reference):
+    """'images/x.jpg' from '{static}/images/x.jpg', '/images/x.jpg' or 'images/x.jpg'."""
+    reference = re.sub(r"^[{|]static[}|]", "", reference.strip())
+    return reference.lstrip("/")
+
+
+def cover(content, content_path):
+    """(path relative to SITEURL, alt text, width, height) of the post's cover, or None.
+
+    The cover is the Image: metadata, else the first image of the text.
+    """
+    if getattr(content, "image", None):
+        path, alt = static_path(content.image), content.title
+    else:
+        match = FIRST_IMAGE.search(content._content or "")
+        if not match or "://" in match.group(1):
+            return None
+        path = static_path(match.group(1))
+        alt_match = ALT.search(match.group(0))
+        alt = alt_match.group(1) if alt_match else ""
+    width, height = _size(Path(content_path) / path)
+    return {"url": path, "alt": alt, "width": width, "height": height}
+
+
+def _size(path):
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, UnidentifiedImageError):
+        return None, None
