@@ -33,6 +33,18 @@ BILINGUAL = {
 # Theme: OpenGraph locale of each language.
 OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
+# `invoke screenshots`: pages to photograph in each language, and widths.
+SCREENSHOTS = {
+    "widths": [375, 1280],
+    "pages": {
+        "home": {"fr": "", "en": "en/"},
+        "post": {"fr": "strategie-editoriale-en-5-etapes/", "en": "en/editorial-strategy-in-5-steps/"},
+        "guest-post": {"fr": "referencement-local-commerces/", "en": "en/local-seo-for-neighbourhood-shops/"},
+        "series-post": {"fr": "audit-seo-priorites/", "en": "en/seo-audit-setting-priorities/"},
+        "tag": {"fr": "tag/seo/", "en": "en/tag/seo/"},
+    },
+}
+
 # URL patterns without language: the plugin puts English ones under en/.
 ARTICLE_URL = "{slug}/"
 ARTICLE_SAVE_AS = "{slug}/index.html"

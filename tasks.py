@@ -4,6 +4,7 @@
     invoke build         build with the local settings (pelicanconf.py)
     invoke serve         rebuild on change and serve on http://127.0.0.1:8000
     invoke test          run the whole test suite
+    invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
 """
 
@@ -39,6 +40,7 @@ def serve(c, port=8000):
 def test(c, k="", verbose=False):
     """Run the whole suite (installs Debian's chromium for the browser tests when missing)."""
     ensure_chromium(c)
+    ensure_node_modules(c)
     selection = f"-k '{k}'" if k else ""
     c.run(f"{PYTHON} -m pytest {'-v' if verbose else '-q'} {selection}", pty=False)
 
@@ -51,6 +53,19 @@ def ensure_chromium(c):
         print("chromium is missing: install Debian's 'chromium' package for the browser tests", file=sys.stderr)
         return
     c.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null")
+
+
+@task
+def screenshots(c, destination="screenshots"):
+    """Photograph the pages listed in SCREENSHOTS (pelicanconf.py) at each width, to PNG files."""
+    ensure_chromium(c)
+    c.run(f"{PYTHON} -m publisher.screenshots --destination {destination}")
+
+
+def ensure_node_modules(c):
+    """axe-core, pinned by package-lock.json, runs inside chromium for the accessibility tests."""
+    if not os.path.exists("node_modules/axe-core/axe.min.js"):
+        c.run("npm ci --no-audit --no-fund --loglevel=error")
 
 
 @task(name="i18n-extract")

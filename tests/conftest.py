@@ -56,43 +56,24 @@ class Site:
 @pytest.fixture(scope="session")
 def served_site(tmp_path_factory):
     """The sample site built for, and served on, a loopback port: (base URL, Site)."""
-    import threading
-    from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from publisher.local_server import LocalServer
 
     output = tmp_path_factory.mktemp("served") / "output"
-
-    class QuietHandler(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(output)))
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    report = build_sample(output, SITEURL=base, FEED_DOMAIN=base)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site = Site(output, report)
-    site.siteurl = base
-    yield base, site
-    server.shutdown()
-    server.server_close()
-
-
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-quic"]
+    with LocalServer(output) as server:
+        report = build_sample(output, SITEURL=server.url, FEED_DOMAIN=server.url)
+        server.start()
+        site = Site(output, report)
+        site.siteurl = server.url
+        yield server.url, site
 
 
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian chromium for the whole session, driven by Playwright."""
-    import shutil
+    from publisher.browser import ChromiumMissing, headless_chromium
 
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is missing: run `make test` (installs Debian's chromium) or apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    try:
+        with headless_chromium() as browser:
+            yield browser
+    except ChromiumMissing as exc:
+        pytest.fail(str(exc))

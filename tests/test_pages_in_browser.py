@@ -1,0 +1,76 @@
+"""Every page type, in both languages, in headless chromium: accessibility and privacy."""
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+PAGE_TYPES = {
+    "home": ("", "en/"),
+    "post": ("strategie-editoriale-en-5-etapes/", "en/editorial-strategy-in-5-steps/"),
+    "guest post": ("referencement-local-commerces/", "en/local-seo-for-neighbourhood-shops/"),
+    "series post": ("audit-seo-priorites/", "en/seo-audit-setting-priorities/"),
+    "untranslated post": ("texte-alternatif-des-images/", "en/writing-for-non-native-readers/"),
+    "page": ("pages/a-propos/", "en/pages/about/"),
+    "category": ("category/strategie/", "en/category/strategy/"),
+    "tag": ("tag/seo/", "en/tag/seo/"),
+    "author": ("author/elise-marchand/", "en/author/elise-marchand/"),
+    "archives": ("archives/", "en/archives/"),
+    "categories": ("categories/", "en/categories/"),
+    "tags": ("tags/", "en/tags/"),
+}
+PAGES = [(kind, path) for kind, paths in PAGE_TYPES.items() for path in paths]
+AXE = ROOT / "node_modules/axe-core/axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page):
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make test` (runs npm ci) or `npm ci`")
+    page.add_script_tag(path=str(AXE))  # inline: nothing is fetched
+    return page.evaluate("""async (tags) => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+        return result.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`);
+    }""", WCAG_22_AA)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind, path", PAGES)
+def test_axe_finds_no_violation(browser, served_site, kind, path, scheme):
+    base, _ = served_site
+    page = browser.new_page(color_scheme=scheme)
+    try:
+        page.goto(f"{base}/{path}")
+        assert axe_violations(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("kind, path", PAGES)
+def test_every_request_goes_to_the_site_itself(browser, served_site, kind, path):
+    base, _ = served_site
+    page = browser.new_page()
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(f"{base}/{path}", wait_until="networkidle")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy images load too
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.close()
+    assert requests and all(url.startswith(base + "/") for url in requests), requests
+    assert errors == []
+
+
+def test_pages_stay_readable_at_320_pixels(browser, served_site):
+    base, _ = served_site
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    try:
+        for path in ("strategie-editoriale-en-5-etapes/", "en/local-seo-for-neighbourhood-shops/", ""):
+            page.goto(f"{base}/{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
+    finally:
+        page.close()
