@@ -12,6 +12,7 @@ PAIRS = [  # (French page, English page) written by the sample content
     ("newsletter-qui-se-fait-lire/", "en/a-newsletter-people-actually-read/"),
     ("linkedin-sans-s-epuiser/", "en/linkedin-without-burning-out/"),
     ("referencement-local-commerces/", "en/local-seo-for-neighbourhood-shops/"),
+    ("audit-seo-priorites/", "en/seo-audit-setting-priorities/"),
     ("pages/a-propos/", "en/pages/about/"),
     ("pages/mentions-legales/", "en/pages/legal-notice/"),
     ("", "en/"),
@@ -22,7 +23,7 @@ PAIRS = [  # (French page, English page) written by the sample content
     ("tag/seo/", "en/tag/seo/"),
     ("author/elise-marchand/", "en/author/elise-marchand/"),
 ]
-FRENCH_ONLY = ["audit-seo-inventaire/", "texte-alternatif-des-images/"]
+FRENCH_ONLY = ["texte-alternatif-des-images/"]
 ENGLISH_ONLY = ["en/writing-for-non-native-readers/"]
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -80,7 +81,8 @@ def test_untranslated_posts_lead_to_the_other_home_with_a_note(site, page, other
 def test_untranslated_posts_are_listed_in_their_own_language_only(site):
     french_home = site.html("index.html").get_text()
     english_home = site.html("en/index.html").get_text()
-    assert "Audit SEO" in french_home and "Audit SEO" not in english_home
+    french_only_title = site.html(FRENCH_ONLY[0]).h1.get_text()
+    assert french_only_title in french_home and french_only_title not in english_home
     english_only_title = site.html(ENGLISH_ONLY[0]).h1.get_text()
     assert english_only_title in english_home and english_only_title not in french_home
 
@@ -96,8 +98,8 @@ def test_untranslated_posts_can_be_listed_in_the_other_language_with_a_badge(tmp
     badges = english_home.select(".summary .badge")
     assert badges and all("French" in b.get_text() for b in badges)
     linked = {a["href"] for b in badges for a in b.find_parent("article").select("h2 a")}
-    assert f"{site.siteurl}/audit-seo-inventaire/" in linked
-    assert not (site.output / "en/audit-seo-inventaire").exists(), "listed, not copied"
+    assert f"{site.siteurl}/{FRENCH_ONLY[0]}" in linked
+    assert not (site.output / "en" / FRENCH_ONLY[0]).exists(), "listed, not copied"
     feed = feedparser.parse((site.output / "en/feeds/atom.xml").read_bytes())
     links = [entry.link for entry in feed.entries]
     assert all("/en/" in link for link in links), "feeds keep their own language"
