@@ -18,7 +18,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["bilingual", "post_meta", "series"]
+PLUGINS = ["bilingual", "post_meta", "series", "social_cards"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {

@@ -1,0 +1,85 @@
+"""Signal handlers of the social cards plugin: glue between Pelican and the modules.
+
+State is kept in one Cards object stored in the settings of every language
+run (settings["SOCIAL_CARDS_STATE"]), never in module globals. Every run
+gives every post and page its social_image attributes (a post's translations
+link to their own cards); only the run of a language writes its cards.
+"""
+
+import logging
+import os
+from collections import Counter
+
+from . import cards
+from .render import TITLE_SIZES
+from .settings import load
+from .state import STATE_KEY, Cards
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_GROUPS = ("articles", "translations", "hidden_articles", "hidden_translations", "drafts", "drafts_translations")
+PAGE_GROUPS = ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+
+
+def on_initialized(pelican):
+    settings = pelican.settings
+    if STATE_KEY in settings:
+        return  # a language run started by the main run: already set up
+    state = Cards(load(settings))
+    state.face_at(TITLE_SIZES[0])  # a font that cannot be used fails the build now
+    settings[STATE_KEY] = state
+
+
+def on_articles_ready(generator):
+    _prepare(generator, "article", ARTICLE_GROUPS)
+
+
+def on_pages_ready(generator):
+    _prepare(generator, "page", PAGE_GROUPS)
+
+
+def _prepare(generator, kind, groups):
+    """Give every item its attributes; keep the cards of this run's language to write."""
+    state = generator.settings.get(STATE_KEY)
+    if state is None:
+        return
+    lang = generator.settings["DEFAULT_LANG"]
+    pending = {}
+    for item in _every_item(generator, groups):
+        card = cards.attach(item, kind, generator.settings, state.config)
+        if card is not None and card.lang == lang:
+            pending.setdefault(card.relative_path, card)
+    state.pending[(lang, kind)] = pending
+
+
+def _every_item(generator, groups):
+    """Each item of the generator's groups and their translations, once."""
+    seen = set()
+    for group in groups:
+        for item in getattr(generator, group, []):
+            for one in (item, *getattr(item, "translations", [])):
+                if id(one) not in seen:
+                    seen.add(id(one))
+                    yield one
+
+
+def on_articles_written(generator, writer=None):
+    _write(generator, "article")
+
+
+def on_pages_written(generator, writer=None):
+    _write(generator, "page")
+
+
+def _write(generator, kind):
+    state = generator.settings.get(STATE_KEY)
+    if state is None:
+        return
+    lang = generator.settings["DEFAULT_LANG"]
+    pending = state.pending.pop((lang, kind), {})
+    folder = os.path.join(generator.output_path, *state.config["folder"].split("/"))
+    done = Counter(cards.write(card, os.path.join(folder, *path.split("/")), state)
+                   for path, card in pending.items())
+    if pending:
+        logger.info("Social cards (%s, %ss): %d drawn, %d copied from the cache, %d up to date",
+                    lang, kind, done["drawn"], done["copied"], done["up to date"])
