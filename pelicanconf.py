@@ -10,7 +10,7 @@ FEED_DOMAIN = "http://127.0.0.1:8000"
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images"]
+STATIC_PATHS = ["images", "media", "files"]
 TIMEZONE = "Europe/Paris"
 # Categories come from the Category line only, never from the folder (fr, en).
 USE_FOLDER_AS_CATEGORY = False
@@ -18,7 +18,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["bilingual", "post_meta", "series", "social_cards"]
+PLUGINS = ["bilingual", "post_meta", "series", "social_cards", "media", "search"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
@@ -66,6 +66,9 @@ TAGS_URL = "tags/"
 TAGS_SAVE_AS = "tags/index.html"
 AUTHORS_URL = "authors/"
 AUTHORS_SAVE_AS = "authors/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search"]
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 DEFAULT_PAGINATION = 10
 
 # One Atom and one RSS feed per language, holding that language only.

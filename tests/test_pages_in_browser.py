@@ -19,6 +19,7 @@ PAGE_TYPES = {
     "archives": ("archives/", "en/archives/"),
     "categories": ("categories/", "en/categories/"),
     "tags": ("tags/", "en/tags/"),
+    "search": ("search/", "en/search/"),
 }
 PAGES = [(kind, path) for kind, paths in PAGE_TYPES.items() for path in paths]
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
@@ -72,5 +73,25 @@ def test_pages_stay_readable_at_320_pixels(browser, served_site):
             page.goto(f"{base}/{path}")
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path, provider", [("texte-alternatif-des-images/", "youtube-nocookie.com"),
+                                            ("en/writing-for-non-native-readers/", "player.vimeo.com")])
+def test_a_video_loads_nothing_from_its_provider_before_the_click(browser, served_site, path, provider):
+    base, _ = served_site
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(f"{base}/{path}", wait_until="networkidle")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        assert all(url.startswith(base + "/") for url in requests), requests
+        assert page.locator("iframe").count() == 0
+        with page.expect_request(lambda request: provider in request.url):
+            page.locator(".embed-preview").first.click()
+        assert provider in page.locator(".embed iframe").get_attribute("src")
     finally:
         page.close()

@@ -11,6 +11,7 @@ import logging
 from pelican import signals
 
 from . import handlers
+from .handlers import all_languages_written  # noqa: F401  (for other plugins)
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+import blinker
 from jinja2 import pass_context
 from pelican.contents import Article, Page
 from pelican.readers import BaseReader
@@ -20,6 +21,11 @@ from .state import Build, WrittenPage
 from .typography import french_html, french_text
 
 logger = logging.getLogger(__name__)
+
+# Sent by the main run once every language is written, before the link check:
+# the place for site-wide work (a search index...). Blinker calls handlers of
+# one signal in no fixed order, so "finalized" alone cannot promise that.
+all_languages_written = blinker.signal("bilingual.all_languages_written")
 
 DATE_FIELDS = {"date": "Date", "modified": "Modified"}
 
@@ -272,6 +278,7 @@ def on_run_finished(pelican):
         return
     for other in build.languages[1:]:
         _run_language(pelican, build, other)
+    all_languages_written.send(pelican)
     sitemaps.write_index(output, build.languages, settings["SITEURL"])
     sitemaps.write_robots(output, settings["SITEURL"])
     all_pages = [page for lang_pages in build.written.values() for page in lang_pages]

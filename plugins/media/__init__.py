@@ -1,0 +1,21 @@
+"""Media in posts: figures, responsive images, audio and video, click-to-load
+YouTube and Vimeo players, download links with their type and size.
+
+Each post's HTML is rewritten when Pelican makes its content object; the
+resized copies of images are written once per build, at the end of each
+language run, skipping those already up to date. See plugins/media/transforms.py.
+"""
+
+import logging
+
+from pelican import signals
+
+from . import handlers
+
+logger = logging.getLogger(__name__)
+
+
+def register():
+    signals.initialized.connect(handlers.on_initialized)
+    signals.content_object_init.connect(handlers.on_content_init)
+    signals.finalized.connect(handlers.on_finalized)

@@ -1,0 +1,85 @@
+"""Signal handlers of the media plugin: glue between Pelican and the modules.
+
+State is kept in one MediaState object stored in the settings of every
+language run (settings["MEDIA_STATE"]), never in module globals.
+"""
+
+import logging
+from pathlib import Path
+
+from pelican.contents import Article, Page as PelicanPage
+
+from .settings import STATE_KEY, load
+from .state import MediaState
+from .transforms import Page, shown, transform
+
+logger = logging.getLogger(__name__)
+
+# The bilingual plugin's build, when it runs: it lists problems one line each.
+BILINGUAL_KEY = "BILINGUAL_BUILD"
+
+
+def on_initialized(pelican):
+    settings = pelican.settings
+    if STATE_KEY not in settings:  # a language run started by the main run shares it
+        settings[STATE_KEY] = MediaState(load(settings))
+
+
+def on_content_init(content):
+    if not isinstance(content, (Article, PelicanPage)) or not getattr(content, "_content", None):
+        return
+    state = content.settings.get(STATE_KEY)
+    if state is None:
+        return
+    content._content = transform(content._content, _page(content, state))
+
+
+def _page(content, state):
+    settings = content.settings
+    return Page(
+        source_path=content.source_path,
+        lang=_language(content),
+        content_root=settings["PATH"],
+        output_path=settings["OUTPUT_PATH"],
+        siteurl=settings.get("SITEURL", ""),
+        static_url=settings.get("STATIC_URL", "{path}"),
+        static_save_as=settings.get("STATIC_SAVE_AS", "{path}"),
+        state=state,
+        report=_reporter(settings, content.source_path),
+    )
+
+
+def _language(content):
+    """The content's language, by the bilingual plugin's rule (Lang line, else
+    its folder): Pelican calls the plugins' handlers of one signal in no set
+    order, so that plugin may not have set content.lang yet."""
+    given = content.metadata.get("lang")
+    if given:
+        return str(given).strip().lower()
+    build = content.settings.get(BILINGUAL_KEY)
+    if build is None:
+        return content.settings.get("DEFAULT_LANG", "en")
+    folders = Path(content.source_path).parts[:-1]
+    return next((part for part in reversed(folders) if part in build.languages), build.primary)
+
+
+def _reporter(settings, source_path):
+    """report(field, message, about): one warning line naming the content file."""
+    build = settings.get(BILINGUAL_KEY)
+    if build is None:
+        return lambda field, message, about: logger.warning("%s: %s: %s", source_path, field, message)
+    path = build.relative_path(source_path)
+    # One line per file, field and src; "about" is kept apart from the
+    # link check's own, so a missing file is still an error there.
+    return lambda field, message, about: build.problems.add(path, field, message, "warning", about=("media", about))
+
+
+def on_finalized(pelican):
+    """Write the resized copies the run's images asked for (each run may add some)."""
+    state = pelican.settings.get(STATE_KEY)
+    if state is None:
+        return
+    written = state.write_pending(lambda variant, message: _reporter(pelican.settings, variant.requested_by)(
+        "image", f"{shown(variant.source)} {message}", ("resize", variant.source)))
+    if written:
+        logger.info("media: wrote %s resized image(s)", written)

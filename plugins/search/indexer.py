@@ -1,0 +1,93 @@
+"""Pagefind's binary, run once over the posts of every language.
+
+The binary (from the pagefind[bin] wheel) is run as a command rather than
+through pagefind's Python service: a command that hangs is killed at the
+timeout and one that fails exits at once with its message, where the service
+leaves its process running, or waits for an answer that never comes.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pagefind.service import get_executable
+
+from .settings import BUNDLE_DIR
+
+# Characters with a meaning in Pagefind's file globs (the wax syntax).
+GLOB_SPECIAL = re.compile(r"([\\*?\[\]{}<>,:$])")
+# What to run by hand on the last built site (a failed publish deletes the folder it
+# built in), writing aside so the live bundle is left alone.
+COMMAND = "python -m pagefind --site output --output-path /tmp/pagefind-check --verbose"
+INSTALL_HINT = "install it with `pip install -r requirements.txt` (pagefind[bin]) or set PAGEFIND_BINARY_PATH"
+
+
+class IndexerError(Exception):
+    """Pagefind could not write the index; the message names the cause and the fix."""
+
+
+def build_index(output_path, pages, config):
+    """Index ``pages`` (paths relative to ``output_path``) into output_path/pagefind/.
+
+    Returns the number of pages indexed in each language, as Pagefind recorded it.
+    """
+    output = Path(output_path).resolve()
+    bundle = output / BUNDLE_DIR
+    # Pagefind names its files after their content: an earlier build's would pile up.
+    shutil.rmtree(bundle, ignore_errors=True)
+    if not pages:
+        return {}  # Pagefind refuses to write an index of nothing
+    binary = get_executable()
+    if binary is None or not Path(binary).is_file():
+        raise IndexerError(f"Pagefind's binary was not found ({binary or 'not installed'}); {INSTALL_HINT}")
+    _run(binary, _options(output, bundle, pages, config), config["timeout"])
+    return _page_counts(bundle)
+
+
+def _options(output, bundle, pages, config):
+    return {
+        "site": str(output),
+        "output_path": str(bundle),
+        # Exactly the posts' files: never lists, drafts or hidden posts.
+        "glob": "{" + ",".join(GLOB_SPECIAL.sub(r"\\\1", page) for page in sorted(set(pages))) + "}",
+        "root_selector": config["root_selector"],
+        "exclude_selectors": config["exclude_selectors"],
+    }
+
+
+def _run(binary, options, timeout):
+    # Options go in a pagefind.json of an empty working folder, which Pagefind
+    # reads: a glob naming every post would be too long for a command line.
+    with tempfile.TemporaryDirectory(prefix="pagefind-") as workdir:
+        Path(workdir, "pagefind.json").write_text(json.dumps(options), encoding="utf-8")
+        try:
+            done = subprocess.run([str(binary), "--silent"], cwd=workdir, capture_output=True,
+                                  text=True, errors="replace", timeout=timeout)
+        except subprocess.TimeoutExpired:  # run() has killed it
+            raise IndexerError(f"Pagefind did not finish within {timeout} s; raise SEARCH['timeout'], or run "
+                               f"`{COMMAND}` to see where it stops") from None
+        except OSError as error:
+            raise IndexerError(f"Pagefind's binary {binary} could not be started ({error.strerror}); "
+                               f"{INSTALL_HINT}") from None
+    if done.returncode != 0:
+        raise IndexerError(f"Pagefind failed ({_first_error(done)}); check that the posts' pages hold "
+                           f"SEARCH['root_selector'] ({options['root_selector']!r}), or run `{COMMAND}` "
+                           "to see its full output")
+
+
+def _first_error(done):
+    """Pagefind's "Error: ..." line (it may print a hint on the next lines)."""
+    lines = [line.strip() for line in (done.stderr + "\n" + done.stdout).splitlines() if line.strip()]
+    fallback = lines[0] if lines else f"exit status {done.returncode}"
+    return next((line for line in lines if line.startswith("Error")), fallback)
+
+
+def _page_counts(bundle):
+    entry = bundle / "pagefind-entry.json"
+    if not (bundle / "pagefind.js").is_file() or not entry.is_file():
+        raise IndexerError(f"Pagefind wrote no bundle into {bundle}; run `{COMMAND}` to see why")
+    languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
+    return {lang: data.get("page_count", 0) for lang, data in languages.items()}

@@ -1,0 +1,13 @@
+"""What the language runs of one build share: the settings and the post pages written."""
+
+
+class SearchState:
+    """Stored in the settings of every language run; reset at each main run."""
+
+    def __init__(self, config):
+        self.config = config
+        self.reset()
+
+    def reset(self):
+        """Start afresh (each rebuild of `invoke serve` calls this)."""
+        self.posts = []  # output-relative paths of the post pages written, all languages
