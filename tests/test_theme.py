@@ -94,3 +94,10 @@ def test_lists_show_summaries_with_cover_images(site):
     for cover in filter(None, covers):
         assert cover["width"] and cover["height"] and cover["alt"] == ""
         assert (site.output / site.local(cover["src"])).is_file()
+
+
+@pytest.mark.parametrize("page", ["pages/a-propos/", "en/pages/about/"])
+def test_pages_carry_their_social_card(site, page):
+    og = {m["property"]: m["content"] for m in site.html(page).select("meta[property]")}
+    assert og["og:type"] == "website"
+    assert (site.output / site.local(og["og:image"])).is_file()

@@ -30,9 +30,10 @@ def blogposting(article, siteurl, profiles):
         "author": [_person(author, article, siteurl, profiles) for author in getattr(article, "authors", [])],
         "keywords": [tag.name for tag in getattr(article, "tags", [])],
     }
-    image = getattr(article, "social_image", None) or (getattr(article, "cover", None) or {}).get("url")
+    cover = (getattr(article, "cover", None) or {}).get("url")
+    image = getattr(article, "social_image_url", None) or _absolute(siteurl, cover)
     if image:
-        data["image"] = _absolute(siteurl, image)
+        data["image"] = image
     if getattr(article, "category", None):
         data["articleSection"] = article.category.name
     # "</" would end the <script> element early: JSON allows "<\/" instead.
