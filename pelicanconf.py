@@ -81,6 +81,10 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 
+# Theme variables are escaped unless marked safe (post bodies and summaries,
+# which are HTML rendered from the author's Markdown).
+JINJA_ENVIRONMENT = {"autoescape": True}
+
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.extra": {},

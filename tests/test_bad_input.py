@@ -246,3 +246,36 @@ def test_an_empty_post_warns(project):
     assert result.returncode == 0
     assert ("WARNING: content/posts/fr/vide.md: body: empty; write the text below the metadata lines and a blank line"
             in result.stderr.splitlines())
+
+
+def test_titles_and_fields_with_quotes_and_markup_are_escaped(project):
+    title = 'Le "growth" <b>hacking</b> & vous'
+    write(project, "content/posts/fr/echappe.md",
+          f"Title: {title}\nDate: 2025-02-01\nLang: fr\nSlug: echappe\nGuest-Title: <script>alert(1)</script>\n\nTexte.\n")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((project / "output/echappe/index.html").read_text(), "html.parser")
+    assert soup.h1.get_text() == title
+    og_title = soup.find("meta", property="og:title")["content"]
+    assert og_title == 'Le "growth" hacking & vous'
+    assert not soup.head.find("b") and not soup.select("body script:not([type])")
+    assert "<script>alert(1)</script>" in soup.select_one(".guest-title").get_text()
+
+
+def test_a_series_part_that_is_not_a_number(project):
+    write(project, "content/posts/fr/serie.md",
+          "Title: Série\nDate: 2025-02-01\nLang: fr\nSeries: Essai\nSeries-Part: deux\n\nTexte.\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/serie.md: Series-Part: 'deux' is not a whole number; write e.g. 2")
+
+
+def test_an_image_line_naming_a_missing_file(project):
+    write(project, "content/posts/fr/image-absente.md",
+          "Title: Image\nDate: 2025-02-01\nLang: fr\nImage: {static}/images/absente.jpg\n\nTexte.\n")
+    result = build(project)
+    assert result.returncode == 1
+    assert any(line.startswith("ERROR: content/posts/fr/image-absente.md: Image: '{static}/images/absente.jpg' is not an image")
+               for line in result.stderr.splitlines()), result.stderr
+    assert "Traceback" not in result.stderr

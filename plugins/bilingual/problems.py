@@ -64,10 +64,11 @@ class AlreadyReported(logging.Filter):
     names the file, the field and the fix instead: one line per problem.
     """
 
-    LOGGERS = ("pelican.contents", "pelican.utils", "pelican.generators")
+    LOGGERS = ("pelican.contents", "pelican.utils", "pelican.generators", "pelican.readers")
     REPORTED_BY_CHECKS = (
         "Unable to find '%s', skipping url replacement",  # the link check names the file
         "Cannot get modification stamp for %s",           # a missing image: same
+        "Empty alt attribute for image %s in %s",         # the media plugin names the file
         "There are %s items",                             # duplicate slugs: the slug check
         "There are %s original (not translated) items",
     )

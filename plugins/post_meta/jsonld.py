@@ -47,7 +47,7 @@ def _person(author, article, siteurl, profiles):
     title = getattr(article, "guest_title", None) or shown.get("title")
     organisation = getattr(article, "guest_organisation", None) or shown.get("organisation")
     if title:
-        person["jobTitle"] = title
+        person["jobTitle"] = _plain(title)
     if organisation:
-        person["worksFor"] = {"@type": "Organization", "name": organisation}
+        person["worksFor"] = {"@type": "Organization", "name": _plain(organisation)}
     return person

@@ -53,5 +53,10 @@ def _number(post, attribute, source):
         return int(str(value).strip())
     except ValueError:
         field = attribute.replace("_", "-").title()
-        logger.warning("%s: %s: %r is not a whole number; write e.g. 2", source.source_path, field, value)
+        message = f"{value!r} is not a whole number; write e.g. 2"
+        build = source.settings.get("BILINGUAL_BUILD")
+        if build is not None:  # an error: a wrong number reorders the whole series
+            build.problems.add(build.relative_path(source.source_path), field, message)
+        else:
+            logger.error("%s: %s: %s", source.source_path, field, message)
         return None

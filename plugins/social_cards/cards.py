@@ -117,8 +117,12 @@ def _image_size(item, path, value, settings):
         with Image.open(file) as image:
             return image.size
     except (OSError, ValueError):
-        logger.warning("%s: Image: %r is not an image found in %s; its width and height are left out",
-                       item.source_path, value, settings["PATH"])
+        message = f"{value!r} is not an image under {settings['PATH']}; fix the path or remove the line"
+        build = settings.get("BILINGUAL_BUILD")
+        if build is not None:  # an error: a broken og:image must not be published
+            build.problems.add(build.relative_path(item.source_path), "Image", message)
+        else:
+            logger.error("%s: Image: %s", item.source_path, message)
         return None
 
 

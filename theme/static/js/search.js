@@ -58,7 +58,7 @@ function resultItem(page) {
 
 function countText(count, query) {
   const text = output.dataset;
-  if (count === 0) return text.none.replace("{query}", query);
+  if (count === 0) return text.none.split("{query}").join(query);  // no $-patterns from the query
   return count === 1 ? text.one : text.many.replace("{count}", String(count));
 }
 
