@@ -53,7 +53,6 @@ SILENCED_KEYS = (
 # Keys this plugin adds to the Pelican settings of each run.
 BUILD_KEY = "BILINGUAL_BUILD"
 LANG_KEY = "BILINGUAL_LANG"
-BASE_KEY = "BILINGUAL_BASE_SETTINGS"
 
 
 class BilingualSettingsError(ValueError):

@@ -53,6 +53,6 @@ def _profile(path, slug, entry):
                    entry.get("title", {}), entry.get("organisation", {}))
 
 
-def profile_for(profiles, author, settings):
+def profile_for(profiles, author):
     """The profile of a Pelican Author, matched by the slug of its name."""
     return profiles.get(getattr(author, "slug", None) or slugify(str(author)))

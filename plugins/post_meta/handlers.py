@@ -43,7 +43,7 @@ def on_generator_init(generator):
 
     @pass_context
     def author_profile(context, author):
-        profile = authors.profile_for(state.profiles, author, generator.settings)
+        profile = authors.profile_for(state.profiles, author)
         return profile.in_language(context.get("SITE_LANG", context.get("DEFAULT_LANG"))) if profile else None
 
     @pass_context

@@ -5,6 +5,8 @@ import re
 
 from markupsafe import Markup
 
+from .authors import profile_for
+
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -42,7 +44,7 @@ def blogposting(article, siteurl, profiles):
 
 def _person(author, article, siteurl, profiles):
     person = {"@type": "Person", "name": author.name, "url": _absolute(siteurl, author.url)}
-    profile = profiles.get(author.slug)
+    profile = profile_for(profiles, author)
     shown = profile.in_language(article.lang) if profile else {}
     title = getattr(article, "guest_title", None) or shown.get("title")
     organisation = getattr(article, "guest_organisation", None) or shown.get("organisation")
