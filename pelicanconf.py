@@ -18,7 +18,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["bilingual", "post_meta", "series", "social_cards", "media", "search"]
+PLUGINS = ["bilingual", "post_meta", "series", "social_cards", "media", "search", "comments"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
@@ -28,6 +28,33 @@ BILINGUAL = {
     "overrides": {
         "en": {"SITESUBTITLE": "Content marketing, newsletters and social media"},
     },
+}
+
+# Comments under posts: Isso by default (`invoke comments` runs one on
+# 127.0.0.1:8080 with comments/isso.cfg). Other providers: "giscus",
+# "disqus", "mastodon", each with its options in COMMENTS[provider].
+# Per post: "Comments: open | closed | off", "Comments-Id: <thread>",
+# "Mastodon: <toot address>". See README.md.
+COMMENTS = {
+    "provider": "isso",
+    "thread_per": "pair",
+    "isso": {"url": "http://127.0.0.1:8080/"},
+}
+
+# Sent with every page as a <meta> tag. No inline script anywhere; plugins
+# add the addresses their services need (the comments provider).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    # Pagefind's search runs WebAssembly.
+    "script-src": ["'self'", "'wasm-unsafe-eval'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "media-src": ["'self'"],
+    "connect-src": ["'self'"],
+    # Videos load only when the reader clicks them (plugins/media).
+    "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
 }
 
 # Theme: OpenGraph locale of each language.

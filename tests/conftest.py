@@ -24,11 +24,25 @@ def build_sample(output, settings="publishconf.py", **overrides):
         os.chdir(previous)
 
 
+def comments_setting(cache_file, **changes):
+    """The site's COMMENTS setting with ``changes``, its cache in a test folder."""
+    import pelicanconf
+
+    setting = {**pelicanconf.COMMENTS, "cache_file": str(cache_file), **changes}
+    setting["isso"] = {**pelicanconf.COMMENTS["isso"], **changes.get("isso", {})}
+    return setting
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The sample site built with the production settings."""
-    output = tmp_path_factory.mktemp("published") / "output"
-    report = build_sample(output)
+    """The sample site built with the production settings, its comments from a real Isso."""
+    from publisher.comment_server import IssoServer
+
+    folder = tmp_path_factory.mktemp("published")
+    output = folder / "output"
+    with IssoServer(folder / "isso", ["https://elise-marchand.example"]) as isso:
+        comments = comments_setting(folder / "comments.json", isso={"url": isso.url})
+        report = build_sample(output, COMMENTS=comments)
     return Site(output, report)
 
 
@@ -55,16 +69,22 @@ class Site:
 
 @pytest.fixture(scope="session")
 def served_site(tmp_path_factory):
-    """The sample site built for, and served on, a loopback port: (base URL, Site)."""
+    """The sample site built for, and served on, a loopback port, with a live
+    Isso comment server on another: (base URL, Site); Site.comment_server is Isso's URL."""
+    from publisher.comment_server import IssoServer
     from publisher.local_server import LocalServer
 
-    output = tmp_path_factory.mktemp("served") / "output"
+    folder = tmp_path_factory.mktemp("served")
+    output = folder / "output"
     with LocalServer(output) as server:
-        report = build_sample(output, SITEURL=server.url, FEED_DOMAIN=server.url)
         server.start()
-        site = Site(output, report)
-        site.siteurl = server.url
-        yield server.url, site
+        with IssoServer(folder / "isso", [server.url]) as isso:
+            comments = comments_setting(folder / "comments.json", isso={"url": isso.url})
+            report = build_sample(output, SITEURL=server.url, FEED_DOMAIN=server.url, COMMENTS=comments)
+            site = Site(output, report)
+            site.siteurl = server.url
+            site.comment_server = isso.url
+            yield server.url, site
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,56 @@
+"""The last comments fetched from the service, kept for builds that cannot reach it.
+
+One JSON file per provider: {"threads": {key: {"fetched": iso time, "comments": [records]}}}.
+Written to a temporary file and renamed, so a build stopped half-way never
+leaves a broken cache behind.
+"""
+
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime, timezone
+
+logger = logging.getLogger(__name__)
+
+
+class CommentCache:
+    def __init__(self, path):
+        self.path = path
+        self.threads = self._read()
+
+    def _read(self):
+        try:
+            with open(self.path, encoding="utf-8") as file:
+                data = json.load(file)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            logger.warning("comments: cache %s unreadable (%s); it will be written afresh", self.path, error)
+            return {}
+        threads = data.get("threads") if isinstance(data, dict) else None
+        return threads if isinstance(threads, dict) else {}
+
+    def get(self, key):
+        """The cached records of thread ``key``, or None when it was never fetched."""
+        entry = self.threads.get(key)
+        return entry.get("comments") if isinstance(entry, dict) else None
+
+    def fetched_at(self, key):
+        entry = self.threads.get(key)
+        return entry.get("fetched") if isinstance(entry, dict) else None
+
+    def put(self, key, records):
+        self.threads[key] = {"fetched": datetime.now(timezone.utc).isoformat(timespec="seconds"), "comments": records}
+
+    def save(self):
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".comments-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump({"threads": self.threads}, file, ensure_ascii=False, indent=1, sort_keys=True)
+            os.replace(temporary, self.path)
+        except BaseException:
+            os.unlink(temporary)
+            raise

@@ -1,0 +1,132 @@
+"""Signal handlers of the comments plugin: glue between Pelican, the provider and the theme.
+
+State lives in one CommentsState stored in the settings of every language run
+(settings["COMMENTS_STATE"]), never in module globals.
+"""
+
+import logging
+import os
+
+
+from . import feeds, threads
+from .providers import load_provider
+from .settings import STATE_KEY, load
+from .state import CommentsState
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = __name__.rpartition(".")[0]  # "comments", as PLUGINS names it
+
+
+def on_initialized(pelican):
+    settings = pelican.settings
+    if STATE_KEY in settings:
+        return  # a language run started by the main run: already set up
+    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
+    if PLUGIN_NAME not in names:
+        return
+    config = load(settings)
+    provider = load_provider(config)
+    settings[STATE_KEY] = CommentsState(config, provider, lambda kind, message: _report_service(settings, kind, message))
+    settings["CONTENT_SECURITY_POLICY"] = _with_sources(settings.get("CONTENT_SECURITY_POLICY"), provider.csp_sources())
+
+
+def _with_sources(policy, sources):
+    """The site's policy with the provider's addresses added (a new dict: settings are shared)."""
+    if not policy:
+        return policy
+    merged = {directive: list(values) for directive, values in policy.items()}
+    for directive, values in sources.items():
+        target = merged.setdefault(directive, list(merged.get("default-src", ["'self'"])))
+        target.extend(value for value in values if value not in target)
+    return merged
+
+
+def _is_main_run(settings):
+    build = settings.get("BILINGUAL_BUILD")
+    return build is None or settings.get("BILINGUAL_LANG") == build.primary
+
+
+def on_run_start(pelican):
+    state = pelican.settings.get(STATE_KEY)
+    if state and _is_main_run(pelican.settings):
+        state.reset()
+
+
+def on_articles_listed(generator):
+    """Each post of this run gets its thread and comments (article.comment_thread)."""
+    state = generator.settings.get(STATE_KEY)
+    if state is None:
+        return
+    posts = [*generator.articles, *getattr(generator, "bilingual_untranslated", [])]
+    posts = list({id(post): post for post in posts}.values())
+    report = lambda post, field, message: _report_content(generator.settings, post, field, message)  # noqa: E731
+    made = [(post, threads.make_thread(post, state.config, state.provider, report)) for post in posts]
+    _check_unique_ids(made, generator.settings, report)
+    state.fill([thread for _, thread in made])
+    for post, thread in made:
+        post.comment_thread = thread
+        if state.config["feeds"] and state.provider.reads_comments and thread.state != "off" and thread.key:
+            thread.feed_url, thread.feed_save_as = threads.feed_paths(post.url, post.save_as)
+
+
+def _check_unique_ids(made, settings, report):
+    """Two posts of one language on one thread would mix their comments."""
+    lang = settings.get("BILINGUAL_LANG")
+    owners = {}
+    for post, thread in made:
+        if lang and post.lang != lang or thread.state == "off":
+            continue
+        other = owners.setdefault(thread.id, post)
+        if other is not post:
+            report(post, "Comments-Id", f"thread {thread.id!r} is already the thread of {_relative(settings, other)}; "
+                   "give this post its own line such as 'Comments-Id: another-name'")
+
+
+def on_articles_written(generator, writer):
+    """Write the comment feed of each post this run wrote."""
+    state = generator.settings.get(STATE_KEY)
+    if state is None:
+        return
+    settings = generator.settings
+    site_url = settings.get("FEED_DOMAIN") or settings.get("SITEURL") or ""
+    lang = settings.get("BILINGUAL_LANG") or settings.get("DEFAULT_LANG")
+    gettext = _gettext(settings, lang)
+    for post in generator.articles:
+        thread = getattr(post, "comment_thread", None)
+        if thread is None or not thread.feed_save_as or not post.save_as or post.lang != lang:
+            continue
+        path = os.path.join(settings["OUTPUT_PATH"], thread.feed_save_as)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as file:
+            file.write(feeds.comment_feed(post, thread, site_url, lang, gettext))
+
+
+def _gettext(settings, lang):
+    build = settings.get("BILINGUAL_BUILD")
+    return build.translations(lang).gettext if build is not None else (lambda text: text)
+
+
+def _relative(settings, post):
+    build = settings.get("BILINGUAL_BUILD")
+    return build.relative_path(post.source_path) if build is not None else post.source_path
+
+
+def _report_content(settings, post, field, message):
+    build = settings.get("BILINGUAL_BUILD")
+    if build is not None:
+        build.problems.add(build.relative_path(post.source_path), field, message)
+    else:
+        logger.error("%s: %s: %s", post.source_path, field, message)
+
+
+def _report_service(settings, kind, message):
+    """A comment service problem: one line, counted by the build's report."""
+    build = settings.get("BILINGUAL_BUILD")
+    provider = settings[STATE_KEY].provider.name
+    if build is not None:
+        build.problems.add("comments", provider, message, severity=kind)
+    else:
+        (logger.error if kind == "error" else logger.warning)("comments: %s: %s", provider, message)
+
+

@@ -1,0 +1,94 @@
+"""What the language runs of one build share: the provider, the cache, the
+comments fetched so far and whether the service answered."""
+
+import logging
+import os
+
+from .cache import CommentCache
+from .http import HttpClient, Unreachable
+from .model import Comment, sort_oldest_first
+
+logger = logging.getLogger(__name__)
+
+
+class CommentsState:
+    """Stored in the settings of every language run; reset at each main run."""
+
+    def __init__(self, config, provider, report):
+        self.config = config
+        self.provider = provider
+        self.cache_path = os.path.abspath(config["cache_file"].format(provider=provider.name))
+        self.report = report  # report(kind, message): "warning" or "error"
+        self._http = None
+        self.reset()
+
+    def reset(self):
+        """Start afresh (each rebuild of `invoke serve` calls this)."""
+        self.close()
+        self.found = {}          # key -> records fetched in this build
+        self.unreachable = None  # why the service failed, once it has
+        self._cache = None
+        self._http = None
+
+    @property
+    def cache(self):
+        if self._cache is None:
+            self._cache = CommentCache(self.cache_path)
+        return self._cache
+
+    def fill(self, threads):
+        """Give each thread its comments: fetched now, or from the cache."""
+        readable = [t for t in threads if t.state != "off" and t.key is not None]
+        self._fetch([t for t in _unique(readable) if t.key not in self.found])
+        for thread in readable:
+            records = self.found.get(thread.key)
+            if records is None:
+                records = self.cache.get(thread.key) or []
+            thread.comments = sort_oldest_first(_comments(records))
+
+    def _fetch(self, threads):
+        if not threads or not self.provider.reads_comments or self.unreachable:
+            return
+        if self._http is None:
+            self._http = HttpClient(self.config["timeout"], self.config["total_timeout"])
+        try:
+            fetched = self.provider.fetch(threads, self._http)
+        except Unreachable as error:
+            self.unreachable = str(error)
+            self.report("warning", f"{error}; the pages show the comments last fetched ({self._cache_note()})")
+            return
+        for key, records in fetched.items():
+            self.found[key] = records
+            self.cache.put(key, records)
+        self.cache.save()
+
+    def _cache_note(self):
+        dates = [self.cache.fetched_at(key) for key in self.cache.threads]
+        dates = [d for d in dates if d]
+        if not dates:
+            return f"none yet: {self.cache_path} does not exist"
+        return f"kept in {self.cache_path}, last on {max(dates)}"
+
+    def close(self):
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+
+def _unique(threads):
+    seen, unique = set(), []
+    for thread in threads:
+        if thread.key not in seen:
+            seen.add(thread.key)
+            unique.append(thread)
+    return unique
+
+
+def _comments(records):
+    comments = []
+    for record in records:
+        try:
+            comments.append(Comment.from_record(record))
+        except (KeyError, TypeError, ValueError) as error:
+            logger.debug("comments: record skipped (%s): %r", error, record)
+    return comments

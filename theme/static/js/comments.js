@@ -1,0 +1,136 @@
+/* Comment widgets (see templates/_comments.html and plugins/comments).
+ *
+ * The comments fetched at build time are already in the page. A first-party
+ * service (Isso) loads by its own script tag; once its live thread shows
+ * comments, the static copy steps aside. A third-party service loads nothing
+ * until the reader clicks "Show comments". No inline script: everything the
+ * widgets need is in data attributes, so the site's CSP can refuse inline code.
+ */
+(function () {
+  "use strict";
+
+  function appendScript(parent, attributes) {
+    var script = document.createElement("script");
+    Object.keys(attributes).forEach(function (name) {
+      if (name === "src") {
+        script.src = attributes.src;
+      } else {
+        script.setAttribute(name, attributes[name]);
+      }
+    });
+    script.async = true;
+    parent.appendChild(script);
+  }
+
+  function textOf(html) {
+    // Parsed into an inert document: nothing in it runs or loads.
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    return (doc.body.textContent || "").trim();
+  }
+
+  function safeLink(url) {
+    return /^https?:\/\//i.test(url || "") ? url : null;
+  }
+
+  var loaders = {
+    // A service whose script reads its settings from its own data-* attributes (giscus...).
+    script: function (widget) {
+      appendScript(widget, JSON.parse(widget.getAttribute("data-script")));
+    },
+
+    // Disqus reads a global disqus_config function.
+    disqus: function (widget) {
+      var data = widget.dataset;
+      window.disqus_config = function () {
+        this.page.url = data.url;
+        this.page.identifier = data.identifier;
+        this.page.title = data.title;
+        this.language = data.lang;
+      };
+      appendScript(widget, {src: data.src, "data-timestamp": String(Date.now())});
+    },
+
+    // Mastodon: the newest public replies of the toot, as text.
+    mastodon: function (widget) {
+      var data = widget.dataset;
+      var section = widget.closest(".comments");
+      fetch(data.instance + "/api/v1/statuses/" + encodeURIComponent(data.toot) + "/context",
+            {credentials: "omit", referrerPolicy: "no-referrer"})
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (context) {
+          var list = document.createElement("ol");
+          list.className = "comment-list";
+          (context.descendants || []).forEach(function (status) {
+            if (status.visibility !== "public" && status.visibility !== "unlisted") { return; }
+            list.appendChild(tootItem(status));
+          });
+          var old = section.querySelector("[data-comments-static]");
+          if (list.children.length) {
+            if (old) { old.replaceWith(list); } else { widget.before(list); }
+          }
+          widget.setAttribute("data-loaded", "");
+        })
+        .catch(function () {
+          widget.setAttribute("data-failed", "");
+        });
+    }
+  };
+
+  function tootItem(status) {
+    var item = document.createElement("li");
+    item.className = "comment";
+    var meta = document.createElement("p");
+    meta.className = "comment-meta";
+    var account = status.account || {};
+    var name = document.createElement(safeLink(account.url) ? "a" : "span");
+    name.textContent = account.display_name || account.acct || "";
+    if (safeLink(account.url)) { name.href = account.url; name.rel = "nofollow ugc noopener"; }
+    meta.appendChild(name);
+    var date = document.createElement("time");
+    date.dateTime = status.created_at;
+    date.textContent = " · " + new Date(status.created_at).toLocaleDateString(document.documentElement.lang);
+    meta.appendChild(date);
+    var text = document.createElement("p");
+    text.className = "comment-text";
+    text.textContent = textOf(status.content || "");
+    item.appendChild(meta);
+    item.appendChild(text);
+    return item;
+  }
+
+  function offerConsent(section) {
+    var consent = section.querySelector("[data-comments-consent]");
+    var widget = section.querySelector("[data-comments-widget]");
+    var load = widget && loaders[widget.getAttribute("data-comments-widget")];
+    if (!consent || !load) { return; }
+    consent.hidden = false;
+    consent.querySelector("[data-comments-show]").addEventListener("click", function () {
+      consent.hidden = true;
+      load(widget);
+      widget.setAttribute("tabindex", "-1");
+      widget.focus();  // keyboard and screen-reader users land on the comments
+    });
+  }
+
+  // Isso renders the live thread; hide the build-time copy once it shows comments.
+  function watchIsso(section) {
+    var thread = section.querySelector("#isso-thread");
+    var copy = section.querySelector("[data-comments-static]");
+    if (!thread || !copy) { return; }
+    var observer = new MutationObserver(function () {
+      if (thread.querySelector("#isso-root .isso-comment")) {
+        copy.hidden = true;
+        observer.disconnect();
+      }
+    });
+    observer.observe(thread, {childList: true, subtree: true});
+  }
+
+  document.querySelectorAll("section.comments").forEach(function (section) {
+    offerConsent(section);
+    watchIsso(section);
+  });
+})();
