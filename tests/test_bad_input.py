@@ -54,6 +54,8 @@ def project(tmp_path):
         from pelicanconf import *
         THEME = {str(ROOT / "theme")!r}
         PLUGIN_PATHS = [{str(ROOT / "plugins")!r}]
+        # No comment server here: posts have none unless a test turns them on.
+        COMMENTS = {{**COMMENTS, "default_state": "off"}}
         """))
     (tmp_path / "output").mkdir()
     (tmp_path / "output/index.html").write_text("previous build")

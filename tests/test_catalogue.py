@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 from conftest import ROOT
 
 CATALOGUES = ROOT / "theme/translations"
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def template_strings():
@@ -38,5 +38,9 @@ def test_every_french_string_is_translated_with_its_placeholders():
     for message in catalogue("fr"):
         if not message.id:
             continue
-        assert message.string, f"untranslated: {message.id!r}"
-        assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(message.id)), message.id
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"untranslated: {message.id!r}"
+        # Plural forms: each translation keeps the placeholders of the plural msgid.
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(ids[-1])), message.id
