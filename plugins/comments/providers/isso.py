@@ -5,6 +5,7 @@ comments of every thread are read from its HTTP API: one POST /count for all
 threads, then GET /?uri=<thread> for those that have comments.
 """
 
+from html import unescape
 from urllib.parse import urlsplit
 
 from . import BaseProvider
@@ -81,7 +82,8 @@ def _records(comments, parent=None):
         if comment.get("mode") == ACCEPTED:
             yield {
                 "id": comment["id"], "parent": comment.get("parent") or parent,
-                "author": comment.get("author") or "", "website": comment.get("website"),
+                # Isso stores names and addresses HTML-escaped; the theme escapes them itself.
+                "author": comment.get("author") or "", "website": unescape(comment.get("website") or "") or None,
                 "created": comment["created"], "html": comment.get("text") or "",
             }
         yield from _records(comment.get("replies") or [], comment.get("id"))

@@ -1,0 +1,304 @@
+"""Comments: a real Isso server on loopback, the sample site built against it,
+and what readers get: comments in the page (safe), counts on lists, a feed per
+post, a build that survives a stopped or silent server."""
+
+import logging
+import socket
+
+import feedparser
+import pytest
+import requests
+
+from conftest import build_sample, comments_setting
+from fake_mastodon import TOOT_ID, FakeMastodon
+from publisher.build import ContentErrors
+from publisher.comment_server import IssoServer
+from small_project import SmallProject
+
+SITE = "https://elise-marchand.example"
+THREAD = "strategie-editoriale-en-5-etapes"  # the French original's file name
+POST_FR = "strategie-editoriale-en-5-etapes/"
+POST_EN = "en/editorial-strategy-in-5-steps/"
+
+HOSTILE = [
+    {"author": "Mallory <b>", "website": "https://mallory.example/?a=1&b=2",
+     "text": "Hello <script>alert('script')</script> there"},
+    {"author": "Eve", "text": 'Look: <img src="x" onerror="alert(\'img\')"> nice'},
+    {"author": "Trudy", "text": "[click me](javascript:alert('link')) and [a real one](https://example.org/)"},
+]
+
+
+def post_comment(isso, thread, origin=SITE, **fields):
+    """A comment posted the way Isso's widget does it: JSON, with the site as Origin."""
+    response = requests.post(isso.url + "new", params={"uri": thread}, json={"title": "Un article", **fields},
+                             headers={"Origin": origin}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def commented(tmp_path_factory):
+    """The sample site built while Isso holds three hostile comments and a reply on one post."""
+    folder = tmp_path_factory.mktemp("commented")
+    with IssoServer(folder / "isso", [SITE], {"guard.enabled": "false"}) as isso:
+        ids = [post_comment(isso, THREAD, **comment)["id"] for comment in HOSTILE]
+        post_comment(isso, THREAD, author="Élise", text="Merci à vous trois !", parent=ids[0])
+        setting = comments_setting(folder / "comments.json", isso={"url": isso.url})
+        build_sample(folder / "output", COMMENTS=setting)
+    from conftest import Site
+
+    return Site(folder / "output", None)
+
+
+def comment_section(site, page):
+    return site.html(page).find("section", id="comments")
+
+
+def test_comments_are_written_into_the_post_and_its_translation(commented):
+    for page in (POST_FR, POST_EN):  # one thread per translation pair (the default)
+        section = comment_section(commented, page)
+        authors = [a.get_text(strip=True) for a in section.select(".comment-author")]
+        assert authors == ["Mallory <b>", "Élise", "Eve", "Trudy"]
+        reply = section.select_one(".comment-replies .comment")
+        assert "Merci à vous trois" in reply.get_text()
+    assert comment_section(commented, POST_FR).h2.get_text() == "4 commentaires"
+    assert comment_section(commented, POST_EN).h2.get_text() == "4 comments"
+
+
+def test_hostile_comments_are_shown_as_text_and_cannot_run(commented):
+    section = comment_section(commented, POST_FR).select_one(".comment-list")
+    text = section.get_text()
+    assert "<script>alert('script')</script>" in text
+    assert "onerror=" in text  # shown as written, not an attribute
+    assert section.find("script") is None and section.find("img") is None
+    for element in section.find_all(True):
+        assert not any(name.lower().startswith("on") for name in element.attrs), element
+    hrefs = [a.get("href", "") for a in section.find_all("a")]
+    assert not any(href.strip().lower().startswith("javascript:") for href in hrefs)
+    assert "https://example.org/" in hrefs
+
+
+def test_commenters_links_are_marked_as_user_content(commented):
+    section = comment_section(commented, POST_FR)
+    website = section.find("a", href="https://mallory.example/?a=1&b=2")
+    assert website is not None and {"nofollow", "ugc"} <= set(website["rel"])
+    in_text = section.select_one('.comment-text a[href="https://example.org/"]')
+    assert {"nofollow", "ugc"} <= set(in_text["rel"])
+
+
+def test_comment_counts_show_on_the_lists(commented):
+    for home, label in (("", "4 commentaires"), ("en/", "4 comments")):
+        links = commented.html(home).select(".summary .meta a[href$='#comments']")
+        assert [(a.get_text(), a["href"].rsplit("/", 2)[-2]) for a in links] == \
+            [(label, POST_FR.strip("/") if home == "" else POST_EN.split("/")[1])]
+
+
+def test_each_post_has_a_comment_feed_linked_from_it(commented):
+    for page, title_word in ((POST_FR, "Commentaires sur"), (POST_EN, "Comments on")):
+        soup = commented.html(page)
+        link = soup.find("link", rel="alternate", type="application/atom+xml", title=lambda t: t and title_word in t)
+        visible = soup.select_one(".comments-feed a")
+        assert link["href"] == visible["href"] == f"{SITE}/{page}comments.xml"
+        feed = feedparser.parse((commented.output / page / "comments.xml").read_bytes())
+        assert not feed.bozo, feed.bozo_exception
+        assert feed.feed.title.startswith(title_word)
+        assert [entry.author for entry in feed.entries] == ["Mallory <b>", "Eve", "Trudy", "Élise"]
+        assert all(entry.link.startswith(f"{SITE}/{page}#comment-") for entry in feed.entries)
+        assert len({entry.id for entry in feed.entries}) == 4
+        first = feed.entries[0].content[0].value
+        assert "&lt;script&gt;" in first and "<script" not in first
+
+
+def test_isso_widget_loads_directly_with_the_page_language(commented):
+    for page, lang in ((POST_FR, "fr"), (POST_EN, "en")):
+        soup = commented.html(page)
+        thread = soup.find(id="isso-thread")
+        assert thread["data-isso-id"] == THREAD
+        script = soup.find("script", attrs={"data-isso": True})
+        assert script["data-isso-lang"] == lang and script["src"].endswith("/js/embed.min.js")
+
+
+# --- A comment server that is down or silent ------------------------------------------
+
+@pytest.fixture
+def project(tmp_path):
+    return SmallProject(tmp_path)
+
+
+def isso_setting(project, url, **changes):
+    return comments_setting(project.folder / "cache/comments.json", isso={"url": url}, **changes)
+
+
+def build_with_fetched_comment(project):
+    """Post a comment, build (which caches it), then stop the server."""
+    isso = IssoServer(project.folder / "isso", [SITE], {"guard.enabled": "false"}).start()
+    try:
+        post_comment(isso, "article-a-commenter", author="Ana", text="Premier commentaire")
+        project.build(COMMENTS=isso_setting(project, isso.url))
+    finally:
+        isso.stop()
+    assert "Premier commentaire" in project.page("article-a-commenter/").get_text()
+    return isso.url
+
+
+def warnings_about_comments(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "comments" in r.getMessage()]
+
+
+def test_a_stopped_server_warns_once_and_the_cached_comments_stay(project, caplog):
+    url = build_with_fetched_comment(project)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        report = project.build(COMMENTS=isso_setting(project, url))
+    [warning] = warnings_about_comments(caplog)
+    assert warning.startswith("comments: isso: cannot reach ") and "refused" in warning
+    assert "comments last fetched" in warning
+    assert report.warnings == 1
+    for page in ("article-a-commenter/", "en/post-to-comment-on/"):
+        assert "Premier commentaire" in project.page(page).find(id="comments").get_text()
+
+
+def test_a_server_that_never_answers_is_given_up_after_its_timeout(project, caplog):
+    build_with_fetched_comment(project)
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            project.build(COMMENTS=isso_setting(project, url, timeout=0.3, total_timeout=1))
+    finally:
+        silent.close()
+    [warning] = warnings_about_comments(caplog)
+    assert "no answer from" in warning and "0.3 s" in warning
+    assert "Premier commentaire" in project.page("article-a-commenter/").get_text()
+
+
+def test_a_first_build_without_server_or_cache_still_publishes(project, caplog):
+    with caplog.at_level(logging.WARNING):
+        report = project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
+    assert report.warnings == 1
+    assert "none yet" in warnings_about_comments(caplog)[0]
+    assert project.page("article-a-commenter/").find(id="comments").h2.get_text() == "Commentaires"
+
+
+# --- Per-post settings and thread ids ---------------------------------------------------
+
+def test_a_renamed_slug_keeps_its_thread(tmp_path):
+    project = SmallProject(tmp_path)
+    with IssoServer(tmp_path / "isso", [SITE], {"guard.enabled": "false"}) as isso:
+        post_comment(isso, "article-a-commenter", author="Ana", text="Toujours là")
+        setting = isso_setting(project, isso.url)
+        project.build(COMMENTS=setting)
+        source = project.folder / "content/posts/fr/article-a-commenter.md"
+        source.write_text(source.read_text().replace("Slug: article-a-commenter", "Slug: nouveau-nom"))
+        translation = project.folder / "content/posts/en/post-to-comment-on.md"
+        translation.write_text(translation.read_text().replace("Translation-Of: article-a-commenter",
+                                                               "Translation-Of: nouveau-nom"))
+        project.build(COMMENTS=setting)
+    page = project.page("nouveau-nom/")
+    assert page.find(id="isso-thread")["data-isso-id"] == "article-a-commenter"
+    assert "Toujours là" in page.find(id="comments").get_text()
+
+
+def test_one_thread_per_language_when_asked(tmp_path):
+    project = SmallProject(tmp_path)
+    with IssoServer(tmp_path / "isso", [SITE], {"guard.enabled": "false"}) as isso:
+        post_comment(isso, "article-a-commenter", author="Ana", text="En français")
+        post_comment(isso, "article-a-commenter/en", author="Bob", text="In English")
+        project.build(COMMENTS=isso_setting(project, isso.url, thread_per="language"))
+    french, english = project.page("article-a-commenter/"), project.page("en/post-to-comment-on/")
+    assert french.find(id="isso-thread")["data-isso-id"] == "article-a-commenter"
+    assert english.find(id="isso-thread")["data-isso-id"] == "article-a-commenter/en"
+    assert "En français" in french.get_text() and "In English" not in french.get_text()
+    assert "In English" in english.get_text() and "En français" not in english.get_text()
+
+
+def test_closed_shows_the_comments_without_the_form_and_off_shows_nothing(tmp_path):
+    project = SmallProject(tmp_path, original_extra="Comments: closed\n", translation_extra="Comments: off\n")
+    with IssoServer(tmp_path / "isso", [SITE], {"guard.enabled": "false"}) as isso:
+        post_comment(isso, "article-a-commenter", author="Ana", text="Avant la fermeture")
+        project.build(COMMENTS=isso_setting(project, isso.url))
+    closed = project.page("article-a-commenter/")
+    assert "Avant la fermeture" in closed.find(id="comments").get_text()
+    assert closed.select_one(".comments-closed").get_text() == "Les commentaires sont fermés."
+    assert closed.find(id="isso-thread") is None and closed.find("script", attrs={"data-isso": True}) is None
+    off = project.page("en/post-to-comment-on/")
+    assert off.find(id="comments") is None
+    assert not any("comments.js" in s.get("src", "") for s in off.find_all("script"))
+    assert not (project.output / "en/post-to-comment-on/comments.xml").exists()
+
+
+@pytest.mark.parametrize("line, field, message", [
+    ("Comments: maybe\n", "Comments", "'maybe' is not a comment setting; write one of: open, closed, off"),
+    ("Comments-Id: autre-fil\n", None, None),
+])
+def test_comment_metadata_is_checked(tmp_path, caplog, line, field, message):
+    project = SmallProject(tmp_path, original_extra=line)
+    if field is None:  # a valid Comments-Id: the thread follows it
+        project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
+        assert project.page("article-a-commenter/").find(id="isso-thread")["data-isso-id"] == "autre-fil"
+        return
+    with pytest.raises(ContentErrors):
+        project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"content/posts/fr/article-a-commenter.md: {field}: {message}" in errors
+
+
+def test_two_posts_on_one_thread_is_an_error(tmp_path, caplog):
+    project = SmallProject(tmp_path)
+    project.write("content/posts/fr/autre.md", "Title: Autre\nDate: 2025-02-01\nLang: fr\n"
+                  "Comments-Id: article-a-commenter\n\nTexte.\n")
+    with pytest.raises(ContentErrors):
+        project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(e.startswith("content/posts/fr/") and ": Comments-Id: thread 'article-a-commenter' is already" in e
+               for e in errors), errors
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"provider": "nope"}, "COMMENTS['provider'] 'nope' is not a known provider; use one of: disqus, giscus, isso, mastodon"),
+    ({"provider": "giscus"}, "COMMENTS['giscus'] needs 'repo', 'repo_id', 'category', 'category_id'"),
+    ({"provider": "disqus", "disqus": {"shortname": "Not Valid"}}, "COMMENTS['disqus']['shortname'] must be"),
+    ({"default_state": "sometimes"}, "COMMENTS['default_state'] must be one of 'open', 'closed', 'off'"),
+    ({"isso": {"url": "comments.example"}}, "COMMENTS['isso']['url'] must be the address of the Isso server"),
+])
+def test_a_bad_comments_setting_is_named(tmp_path, setting, message):
+    from comments.settings import CommentsSettingsError
+
+    project = SmallProject(tmp_path)
+    with pytest.raises(CommentsSettingsError) as error:
+        project.build(COMMENTS={"isso": {"url": "http://127.0.0.1:9/"}, **setting})
+    assert str(error.value).startswith(message)
+
+
+# --- Mastodon: replies to a toot ------------------------------------------------------------
+
+def test_mastodon_replies_are_fetched_sanitised_and_counted(tmp_path):
+    with FakeMastodon() as instance:
+        project = SmallProject(tmp_path, original_extra=f"Mastodon: {instance.toot_url}\n")
+        setting = comments_setting(tmp_path / "cache.json", provider="mastodon", mastodon={"instance": instance.url})
+        project.build(COMMENTS=setting)
+    assert instance.requests == [f"/api/v1/statuses/{TOOT_ID}/context"]  # once for the pair, both languages
+    for page in ("article-a-commenter/", "en/post-to-comment-on/"):
+        section = project.page(page).find(id="comments")
+        assert [a.get_text() for a in section.select(".comment-author")] == ["Camille", "Élise"]
+        assert section.select_one(".comment-replies").get_text().count("Merci Camille") == 1
+        assert "For followers only" not in section.get_text()
+        assert section.find("script") is None and section.find("img") is None
+        assert not any(a.get("href", "").startswith("javascript:") for a in section.find_all("a"))
+        assert section.select_one(".comments-reply a")["href"] == instance.toot_url
+        # The instance is someone else's: the newest replies load after the reader's click.
+        assert section.select_one("[data-comments-consent]").has_attr("hidden")
+    csp = project.page("article-a-commenter/").find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert f"connect-src 'self' {instance.url}" in csp
+    assert "2 commentaires" in project.page("").select_one(".summary .meta").get_text()
+
+
+def test_a_toot_of_another_instance_is_an_error(tmp_path, caplog):
+    project = SmallProject(tmp_path, original_extra="Mastodon: https://other.example/@x/123\n")
+    setting = comments_setting(tmp_path / "cache.json", provider="mastodon", mastodon={"instance": "https://social.example"})
+    with pytest.raises(ContentErrors):
+        project.build(COMMENTS=setting)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(e.startswith("content/posts/fr/article-a-commenter.md: Mastodon: 'https://other.example/@x/123' "
+                            "is not a toot of https://social.example") for e in errors), errors

@@ -1,0 +1,37 @@
+"""Every page carries a Content-Security-Policy that refuses inline scripts,
+and no page needs one: no inline code, no event attributes, no javascript: links.
+(The browser tests run under this policy: a refused script would be a console error.)"""
+
+SCRIPT_DATA = {"application/ld+json"}  # data, never run
+
+
+def policy(soup):
+    meta = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert meta is not None
+    return {part.split()[0]: part.split()[1:] for part in meta["content"].split(";") if part.strip()}
+
+
+def test_every_page_refuses_inline_scripts(site):
+    for page in site.pages():
+        directives = policy(site.html(page))
+        assert "'unsafe-inline'" not in directives["script-src"], page
+        assert "'unsafe-eval'" not in directives["script-src"], page
+        assert directives["object-src"] == ["'none'"]
+
+
+def test_no_page_holds_inline_code(site):
+    for page in site.pages():
+        soup = site.html(page)
+        for script in soup.find_all("script"):
+            assert script.get("src") or script.get("type") in SCRIPT_DATA, (page, str(script)[:80])
+        for element in soup.find_all(True):
+            assert not [name for name in element.attrs if name.lower().startswith("on")], (page, element.name)
+            for name in ("href", "src", "action"):
+                assert not str(element.get(name, "")).strip().lower().startswith("javascript:"), (page, element)
+
+
+def test_the_comment_server_is_allowed_where_its_widget_needs_it(site):
+    isso = site.html("strategie-editoriale-en-5-etapes/").find("script", attrs={"data-isso": True})["data-isso"]
+    origin = isso.rstrip("/")
+    directives = policy(site.html(""))
+    assert origin in directives["script-src"] and origin in directives["connect-src"]
