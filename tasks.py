@@ -3,6 +3,7 @@
     invoke publish       build both languages for production into output/
     invoke build         build with the local settings (pelicanconf.py)
     invoke serve         rebuild on change and serve on http://127.0.0.1:8000
+    invoke comments      run the Isso comment server for local work (http://127.0.0.1:8080/)
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
@@ -34,6 +35,12 @@ def publish(c, output="output"):
 def serve(c, port=8000):
     """Rebuild on every change and serve the site locally."""
     c.run(f"{PYTHON} -m pelican content -s pelicanconf.py --autoreload --listen --port {port}")
+
+
+@task
+def comments(c, config="comments/isso.cfg"):
+    """Run Isso with CONFIG: comments posted on `invoke serve` pages land in cache/isso/."""
+    c.run(f"{PYTHON} -m publisher.comment_server --config {config}")
 
 
 @task
