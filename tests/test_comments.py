@@ -159,10 +159,10 @@ def test_a_stopped_server_warns_once_and_the_cached_comments_stay(project, caplo
 
 
 def test_a_server_that_never_answers_is_given_up_after_its_timeout(project, caplog):
-    build_with_fetched_comment(project)
-    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    url = build_with_fetched_comment(project)
+    # The same address now accepts connections and never answers.
+    silent = socket.create_server(("127.0.0.1", int(url.rstrip("/").rsplit(":", 1)[1])))
     try:
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
         caplog.clear()
         with caplog.at_level(logging.WARNING):
             project.build(COMMENTS=isso_setting(project, url, timeout=0.3, total_timeout=1))
@@ -179,6 +179,77 @@ def test_a_first_build_without_server_or_cache_still_publishes(project, caplog):
     assert report.warnings == 1
     assert "none yet" in warnings_about_comments(caplog)[0]
     assert project.page("article-a-commenter/").find(id="comments").h2.get_text() == "Commentaires"
+
+
+class OddServer:
+    """A comment server on loopback that answers what the test says: JSON of odd
+    shapes, or a body trickled one byte at a time."""
+
+    def __init__(self, answers, trickle=False):
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                body = answers.get(self.path.split("?")[0], b"{}")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for byte in (body if trickle else [body]):
+                    self.wfile.write(bytes([byte]) if trickle else byte)
+                    self.wfile.flush()
+                    if trickle:
+                        time.sleep(0.2)  # the server is slow; the test waits for nothing
+
+            def do_GET(self):
+                self._answer()
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._answer()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("thread", [
+    b'{"replies": null}',
+    b'{"replies": 3}',
+    b'[1, 2]',
+    b'{"replies": [{"mode": 1}, "junk", {"id": "a b", "mode": 1, "created": 1, "text": "bad id"},'
+    b' {"id": 7, "mode": 1, "created": 1e300, "text": "far future"},'
+    b' {"id": 8, "mode": 1, "created": 1700000000, "text": "<p>the good one</p>", "replies": {"no": 1}}]}',
+])
+def test_answers_of_odd_shapes_never_break_the_build(project, thread):
+    server = OddServer({"/count": b"[1, 1]", "/": thread})
+    try:
+        project.build(COMMENTS=isso_setting(project, server.url))
+    finally:
+        server.close()
+    section = project.page("article-a-commenter/").find(id="comments")
+    assert section.select(".comment") == [] or section.select_one(".comment-text").get_text() == "the good one"
+
+
+def test_a_server_that_trickles_its_answer_meets_the_total_timeout(project, caplog):
+    server = OddServer({"/count": b"[0, 0]" + b" " * 100}, trickle=True)
+    try:
+        with caplog.at_level(logging.WARNING):
+            project.build(COMMENTS=isso_setting(project, server.url, timeout=0.5, total_timeout=1))
+    finally:
+        server.close()
+    [warning] = warnings_about_comments(caplog)
+    assert "gave up after 1 s in all" in warning
 
 
 # --- Per-post settings and thread ids ---------------------------------------------------
@@ -252,6 +323,17 @@ def test_two_posts_on_one_thread_is_an_error(tmp_path, caplog):
         project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any(e.startswith("content/posts/fr/") and ": Comments-Id: thread 'article-a-commenter' is already" in e
+               for e in errors), errors
+
+
+def test_unrelated_posts_of_two_languages_never_share_a_thread(tmp_path, caplog):
+    project = SmallProject(tmp_path)
+    project.write("content/posts/en/article-a-commenter.md", "Title: Unrelated\nDate: 2025-02-01\nLang: en\n"
+                  "Slug: unrelated\n\nText.\n")
+    with pytest.raises(ContentErrors):
+        project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(": Comments-Id: thread 'article-a-commenter' is already the thread of content/posts/" in e
                for e in errors), errors
 
 

@@ -1,6 +1,7 @@
 """The last comments fetched from the service, kept for builds that cannot reach it.
 
-One JSON file per provider: {"threads": {key: {"fetched": iso time, "comments": [records]}}}.
+One JSON file per provider: {"source": server, "threads": {key: {"fetched": iso time, "comments": [records]}}}.
+Entries fetched from another server (the local one, before a publish) are ignored.
 Written to a temporary file and renamed, so a build stopped half-way never
 leaves a broken cache behind.
 """
@@ -15,8 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 class CommentCache:
-    def __init__(self, path):
+    def __init__(self, path, source):
         self.path = path
+        self.source = source
         self.threads = self._read()
 
     def _read(self):
@@ -28,13 +30,16 @@ class CommentCache:
         except (OSError, ValueError) as error:
             logger.warning("comments: cache %s unreadable (%s); it will be written afresh", self.path, error)
             return {}
-        threads = data.get("threads") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("source") != self.source:
+            return {}
+        threads = data.get("threads")
         return threads if isinstance(threads, dict) else {}
 
     def get(self, key):
         """The cached records of thread ``key``, or None when it was never fetched."""
         entry = self.threads.get(key)
-        return entry.get("comments") if isinstance(entry, dict) else None
+        records = entry.get("comments") if isinstance(entry, dict) else None
+        return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else None
 
     def fetched_at(self, key):
         entry = self.threads.get(key)
@@ -49,7 +54,7 @@ class CommentCache:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".comments-", suffix=".json")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump({"threads": self.threads}, file, ensure_ascii=False, indent=1, sort_keys=True)
+                json.dump({"source": self.source, "threads": self.threads}, file, ensure_ascii=False, indent=1, sort_keys=True)
             os.replace(temporary, self.path)
         except BaseException:
             os.unlink(temporary)

@@ -19,7 +19,7 @@ def comment_feed(post, thread, site_url, lang, gettext):
     page_url = f"{site_url}/{post.url}"
     title = plain_text(post.title)
     feed = FeedGenerator()
-    feed.id(tag_uri(site_url, post.date, f"comments/{thread.id}"))
+    feed.id(tag_uri(site_url, post.date, f"comments/{thread.id}/{lang}"))  # a pair has one feed per language
     feed.title(gettext("Comments on “%(title)s”") % {"title": title})
     feed.link(href=page_url, rel="alternate", type="text/html")
     feed.link(href=f"{site_url}/{thread.feed_url}", rel="self", type="application/atom+xml")

@@ -27,7 +27,9 @@ def on_initialized(pelican):
         return
     config = load(settings)
     provider = load_provider(config)
-    settings[STATE_KEY] = CommentsState(config, provider, lambda kind, message: _report_service(settings, kind, message))
+    report = lambda kind, message: _report_service(settings, kind, message)  # noqa: E731
+    root = os.path.dirname(os.path.abspath(settings["PATH"]))
+    settings[STATE_KEY] = CommentsState(config, provider, report, root)
     settings["CONTENT_SECURITY_POLICY"] = _with_sources(settings.get("CONTENT_SECURITY_POLICY"), provider.csp_sources())
 
 
@@ -62,7 +64,7 @@ def on_articles_listed(generator):
     posts = list({id(post): post for post in posts}.values())
     report = lambda post, field, message: _report_content(generator.settings, post, field, message)  # noqa: E731
     made = [(post, threads.make_thread(post, state.config, state.provider, report)) for post in posts]
-    _check_unique_ids(made, generator.settings, report)
+    _check_unique_ids(made, state, report)
     state.fill([thread for _, thread in made])
     for post, thread in made:
         post.comment_thread = thread
@@ -70,17 +72,18 @@ def on_articles_listed(generator):
             thread.feed_url, thread.feed_save_as = threads.feed_paths(post.url, post.save_as)
 
 
-def _check_unique_ids(made, settings, report):
-    """Two posts of one language on one thread would mix their comments."""
-    lang = settings.get("BILINGUAL_LANG")
-    owners = {}
+def _check_unique_ids(made, state, report):
+    """Two posts on one thread would mix their comments (a pair shares one in "pair" mode).
+    Checked across languages: an English "intro.md" is not the French "intro.md"."""
+    mode = state.config["thread_per"]
     for post, thread in made:
-        if lang and post.lang != lang or thread.state == "off":
+        if thread.state == "off":
             continue
-        other = owners.setdefault(thread.id, post)
-        if other is not post:
-            report(post, "Comments-Id", f"thread {thread.id!r} is already the thread of {_relative(settings, other)}; "
-                   "give this post its own line such as 'Comments-Id: another-name'")
+        owner = threads.owner_of(post, mode)
+        other = state.owners.setdefault(thread.id, (owner, post))
+        if other[0] != owner:
+            report(post, "Comments-Id", f"thread {thread.id!r} is already the thread of "
+                   f"{_relative(state, other[1])}; give this post its own line such as 'Comments-Id: another-name'")
 
 
 def on_articles_written(generator, writer):
@@ -107,9 +110,8 @@ def _gettext(settings, lang):
     return build.translations(lang).gettext if build is not None else (lambda text: text)
 
 
-def _relative(settings, post):
-    build = settings.get("BILINGUAL_BUILD")
-    return build.relative_path(post.source_path) if build is not None else post.source_path
+def _relative(state, post):
+    return os.path.relpath(post.source_path, state.content_root) if state.content_root else post.source_path
 
 
 def _report_content(settings, post, field, message):

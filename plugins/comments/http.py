@@ -6,9 +6,13 @@ budget. Any failure is an Unreachable (the build falls back to the cache);
 the caller warns once and stops asking.
 """
 
+import json
 import time
 
 import requests
+
+# No comment thread is this large; a bigger answer is not one.
+MAX_ANSWER_BYTES = 20 * 1024 * 1024
 
 
 class Unreachable(Exception):
@@ -35,19 +39,36 @@ class HttpClient:
             raise Unreachable(f"gave up after {self.total_timeout:g} s in all (COMMENTS['total_timeout'])")
         timeout = min(self.timeout, remaining)
         try:
-            response = self.session.request(method, url, timeout=(timeout, timeout), **kwargs)
+            response = self.session.request(method, url, timeout=(timeout, timeout), stream=True, **kwargs)
+            try:
+                if missing_ok and response.status_code == 404:
+                    return None
+                if response.status_code >= 400:
+                    raise Unreachable(f"{_where(url)} answered {response.status_code} {response.reason}")
+                body = self._read(response, url)
+            finally:
+                response.close()
         except requests.Timeout:
             raise Unreachable(f"no answer from {_where(url)} within {timeout:g} s (COMMENTS['timeout'])") from None
         except requests.RequestException as error:
             raise Unreachable(f"cannot reach {_where(url)} ({_reason(error)})") from None
-        if missing_ok and response.status_code == 404:
-            return None
-        if response.status_code >= 400:
-            raise Unreachable(f"{_where(url)} answered {response.status_code} {response.reason}")
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError:
             raise Unreachable(f"{_where(url)} did not answer JSON") from None
+
+    def _read(self, response, url):
+        """The body, chunk by chunk: a server that trickles bytes still meets the deadline."""
+        chunks, size = [], 0
+        # read1: whatever has arrived (a plain read would wait for a full chunk).
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise Unreachable(f"{_where(url)} sent more than {MAX_ANSWER_BYTES // (1024 * 1024)} MB")
+            if time.monotonic() > self.deadline:
+                raise Unreachable(f"gave up after {self.total_timeout:g} s in all (COMMENTS['total_timeout'])")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def close(self):
         self.session.close()

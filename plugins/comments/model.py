@@ -1,9 +1,21 @@
 """Comments and threads as the theme and the feeds see them, whatever the provider."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .sanitize import clean_html, plain_text, safe_link
+
+
+# Comment ids end up in id="" and #fragments: digits and letters only.
+SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _safe_id(value):
+    text = str(value)
+    if not SAFE_ID.match(text):
+        raise ValueError(f"unusable comment id {text[:70]!r}")
+    return text
 
 
 @dataclass
@@ -21,11 +33,11 @@ class Comment:
     def from_record(cls, record):
         """A comment from the cache file or a provider: text cleaned again, links checked."""
         return cls(
-            id=str(record["id"]),
+            id=_safe_id(record["id"]),
             author=plain_text(record.get("author") or ""),
             created=_utc(record["created"]),
             html=clean_html(record.get("html") or ""),
-            parent=str(record["parent"]) if record.get("parent") not in (None, "") else None,
+            parent=_safe_id(record["parent"]) if record.get("parent") not in (None, "") else None,
             website=safe_link(record.get("website")),
             url=safe_link(record.get("url")),
         )

@@ -14,8 +14,9 @@ logger = logging.getLogger(__name__)
 class CommentsState:
     """Stored in the settings of every language run; reset at each main run."""
 
-    def __init__(self, config, provider, report):
+    def __init__(self, config, provider, report, content_root=None):
         self.config = config
+        self.content_root = content_root  # the project folder, for file names in messages
         self.provider = provider
         self.cache_path = os.path.abspath(config["cache_file"].format(provider=provider.name))
         self.report = report  # report(kind, message): "warning" or "error"
@@ -26,6 +27,7 @@ class CommentsState:
         """Start afresh (each rebuild of `invoke serve` calls this)."""
         self.close()
         self.found = {}          # key -> records fetched in this build
+        self.owners = {}         # thread id -> (owning source file, a post), all languages
         self.unreachable = None  # why the service failed, once it has
         self._cache = None
         self._http = None
@@ -33,7 +35,7 @@ class CommentsState:
     @property
     def cache(self):
         if self._cache is None:
-            self._cache = CommentCache(self.cache_path)
+            self._cache = CommentCache(self.cache_path, self.provider.source)
         return self._cache
 
     def fill(self, threads):
@@ -54,13 +56,20 @@ class CommentsState:
         try:
             fetched = self.provider.fetch(threads, self._http)
         except Unreachable as error:
-            self.unreachable = str(error)
-            self.report("warning", f"{error}; the pages show the comments last fetched ({self._cache_note()})")
+            self._give_up(str(error))
+            return
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # An answer of an unexpected shape: as good as no answer.
+            self._give_up(f"answered in a form this plugin does not understand ({type(error).__name__}: {error})")
             return
         for key, records in fetched.items():
             self.found[key] = records
             self.cache.put(key, records)
         self.cache.save()
+
+    def _give_up(self, reason):
+        self.unreachable = reason
+        self.report("warning", f"{reason}; the pages show the comments last fetched ({self._cache_note()})")
 
     def _cache_note(self):
         dates = [self.cache.fetched_at(key) for key in self.cache.threads]
@@ -89,6 +98,6 @@ def _comments(records):
     for record in records:
         try:
             comments.append(Comment.from_record(record))
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
             logger.debug("comments: record skipped (%s): %r", error, record)
     return comments

@@ -9,6 +9,7 @@ translation shares its original's thread; in "language" mode it has its own,
 """
 
 import os
+import re
 
 from .model import Thread
 from .settings import STATES
@@ -22,11 +23,25 @@ def original_of(post):
     return post
 
 
-def _own_id(post):
+# Thread ids travel in URLs, tag: URIs and attributes.
+THREAD_ID = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+
+
+def _explicit_id(post):
     explicit = post.metadata.get("comments-id")
-    if isinstance(explicit, str) and explicit.strip():
-        return explicit.strip()
+    return explicit.strip() if isinstance(explicit, str) and explicit.strip() else None
+
+
+def _own_id(post):
+    explicit = _explicit_id(post)
+    if explicit and THREAD_ID.match(explicit):
+        return explicit
     return os.path.splitext(os.path.basename(post.source_path))[0]
+
+
+def owner_of(post, mode):
+    """The source file a thread belongs to: a pair's original in "pair" mode, else the post itself."""
+    return (original_of(post) if mode == "pair" else post).source_path
 
 
 def thread_id(post, mode):
@@ -50,6 +65,9 @@ def state_of(post, default, report):
 def make_thread(post, config, provider, report):
     """``report(post, field, message)`` records a content error."""
     state = state_of(post, config["default_state"], report)
+    explicit = _explicit_id(post)
+    if explicit and not THREAD_ID.match(explicit):
+        report(post, "Comments-Id", f"{explicit!r} cannot name a thread; use letters, digits, '.', '_', '-' and '/' only")
     thread = Thread(id=thread_id(post, config["thread_per"]), state=state, provider=provider)
     if state != "off":
         thread.details = provider.thread_for(post, thread, report)

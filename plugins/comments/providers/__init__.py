@@ -34,6 +34,11 @@ class BaseProvider:
     def check(self):
         """Raise CommentsSettingsError for options that cannot work."""
 
+    @property
+    def source(self):
+        """Which server the comments come from: the cache keeps only that server's."""
+        return self.name
+
     def csp_sources(self):
         """{directive: [sources]} the site's Content-Security-Policy must add."""
         return {}

@@ -18,7 +18,8 @@ class Provider(BaseProvider):
     required = ("repo", "repo_id", "category", "category_id")
 
     def csp_sources(self):
-        return {"script-src": [ORIGIN], "frame-src": [ORIGIN]}
+        # client.js adds giscus's stylesheet to the page, then its iframe.
+        return {"script-src": [ORIGIN], "style-src": [ORIGIN], "frame-src": [ORIGIN]}
 
     def widget(self, thread, lang, page_url, title):
         options = self.options

@@ -37,6 +37,10 @@ class Provider(BaseProvider):
             raise CommentsSettingsError("COMMENTS['isso']['widget_options'] must be a dict of data-isso-* values")
 
     @property
+    def source(self):
+        return self.url
+
+    @property
     def origin(self):
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}"
@@ -55,7 +59,8 @@ class Provider(BaseProvider):
                 found[key] = []
                 continue
             answer = http.get_json(self.url, params={"uri": key, "plain": "0"}, missing_ok=True)
-            found[key] = list(_records(answer.get("replies", []) if isinstance(answer, dict) else []))
+            replies = answer.get("replies") if isinstance(answer, dict) else None
+            found[key] = list(_records(replies if isinstance(replies, list) else []))
         return found
 
     def widget(self, thread, lang, page_url, title):
@@ -77,13 +82,14 @@ class Provider(BaseProvider):
 def _records(comments, parent=None):
     """Isso's nested comments, flattened; deleted and unapproved ones left out."""
     for comment in comments:
-        if not isinstance(comment, dict):
+        if not isinstance(comment, dict) or "id" not in comment:
             continue
-        if comment.get("mode") == ACCEPTED:
+        if comment.get("mode") == ACCEPTED and "created" in comment:
             yield {
                 "id": comment["id"], "parent": comment.get("parent") or parent,
                 # Isso stores names and addresses HTML-escaped; the theme escapes them itself.
                 "author": comment.get("author") or "", "website": unescape(comment.get("website") or "") or None,
                 "created": comment["created"], "html": comment.get("text") or "",
             }
-        yield from _records(comment.get("replies") or [], comment.get("id"))
+        replies = comment.get("replies")
+        yield from _records(replies if isinstance(replies, list) else [], comment["id"])

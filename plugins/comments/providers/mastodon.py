@@ -38,6 +38,10 @@ class Provider(BaseProvider):
         self.instance = f"{parts.scheme}://{parts.netloc}"
         self.privacy_url = self.instance + "/privacy-policy"
 
+    @property
+    def source(self):
+        return self.instance
+
     def csp_sources(self):
         return {"connect-src": [self.instance]}
 
@@ -69,9 +73,10 @@ class Provider(BaseProvider):
         for thread in threads:
             toot = thread.details
             context = http.get_json(f"{self.instance}/api/v1/statuses/{toot.id}/context", missing_ok=True) or {}
-            replies = context.get("descendants", []) if isinstance(context, dict) else []
-            found[thread.key] = [_record(status, toot.id) for status in replies
-                                 if isinstance(status, dict) and status.get("visibility") in PUBLIC]
+            replies = context.get("descendants") if isinstance(context, dict) else None
+            found[thread.key] = [_record(status, toot.id) for status in (replies if isinstance(replies, list) else [])
+                                 if isinstance(status, dict) and status.get("visibility") in PUBLIC
+                                 and "id" in status and "created_at" in status]
         return found
 
     def widget(self, thread, lang, page_url, title):
@@ -81,7 +86,7 @@ class Provider(BaseProvider):
 
 
 def _record(status, toot_id):
-    account = status.get("account") or {}
+    account = status.get("account") if isinstance(status.get("account"), dict) else {}
     parent = status.get("in_reply_to_id")
     return {
         "id": status["id"], "parent": None if parent == toot_id else parent,
