@@ -1,0 +1,37 @@
+"""Links in an email: always absolute, optionally tagged with UTM parameters."""
+
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+
+class LinkMaker:
+    """Absolute URLs for one issue: relative ones are resolved against the site,
+    and links into the site get the UTM parameters of the setting, if any."""
+
+    def __init__(self, site_url, utm=None, **values):
+        self.site_url = site_url.rstrip("/") + "/"
+        self.utm = {key: str(value).format(**values) for key, value in (utm or {}).items()}
+
+    def absolute(self, url):
+        url = (url or "").strip()
+        if not url or url.startswith(("mailto:", "tel:", "[[")):
+            return url
+        return urljoin(self.site_url, url)
+
+    def is_internal(self, url):
+        return self.absolute(url).startswith(self.site_url)
+
+    def link(self, url):
+        """The URL a reader's click should open."""
+        url = self.absolute(url)
+        if not self.utm or not self.is_internal(url):
+            return url
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in self.utm]
+        query += list(self.utm.items())
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def site_path(self, url):
+        """The path of an internal URL relative to the site root, query and fragment dropped."""
+        path = urlsplit(self.absolute(url)).path
+        root = urlsplit(self.site_url).path
+        return path[len(root):] if path.startswith(root) else None

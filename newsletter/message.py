@@ -1,0 +1,32 @@
+"""The MIME message of a rendered issue: multipart/alternative, text then HTML, UTF-8."""
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+
+def build_message(rendered, sender, reply_to=None, to="undisclosed-recipients:;", when=None):
+    """An EmailMessage ready to be written as .eml or handed to a delivery backend.
+
+    ``sender`` and ``reply_to`` are {"name": ..., "email": ...} dicts.
+    """
+    issue = rendered.issue
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = rendered.subject
+    message["From"] = _address(sender)
+    message["To"] = to
+    if reply_to:
+        message["Reply-To"] = _address(reply_to)
+    message["Date"] = format_datetime(when or issue.date)
+    domain = sender["email"].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(idstring=issue.key, domain=domain)
+    message["Content-Language"] = issue.lang
+    message.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def _address(person):
+    username, _, domain = person["email"].partition("@")
+    return Address(display_name=person.get("name", ""), username=username, domain=domain)
