@@ -18,7 +18,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["bilingual", "post_meta", "series", "social_cards", "media", "search", "comments"]
+PLUGINS = ["bilingual", "post_meta", "series", "social_cards", "media", "search", "comments", "newsletter_issues"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
@@ -39,6 +39,18 @@ COMMENTS = {
     "provider": "isso",
     "thread_per": "pair",
     "isso": {"url": "http://127.0.0.1:8080/"},
+}
+
+# The newsletter: issues in content/newsletter/fr|en/ ("Issue: 5"), archived
+# at /newsletter/ and /en/newsletter/, rendered as emails into outbox/.
+NEWSLETTER = {
+    "name": {"fr": "La lettre d’Élise", "en": "Élise’s letter"},
+    "tagline": {"fr": "Marketing de contenu, une fois par mois", "en": "Content marketing, once a month"},
+    "sender": {"name": "Élise Marchand", "email": "lettre@elise-marchand.example"},
+    "reply_to": {"name": "Élise Marchand", "email": "elise@elise-marchand.example"},
+    "postal_address": "Élise Marchand, 14 rue des Tanneurs, 69001 Lyon, France",
+    "powered_by": "Pelican · MJML",
+    "utm": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "issue-{number}-{lang}"},
 }
 
 # Sent with every page as a <meta> tag. No inline script anywhere; plugins

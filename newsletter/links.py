@@ -13,7 +13,7 @@ class LinkMaker:
 
     def absolute(self, url):
         url = (url or "").strip()
-        if not url or url.startswith(("mailto:", "tel:", "[[")):
+        if url.startswith(("mailto:", "tel:", "[[")):
             return url
         return urljoin(self.site_url, url)
 

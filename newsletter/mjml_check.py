@@ -39,7 +39,7 @@ CHILDREN = {
 }
 EMPTY = {"mj-image", "mj-divider", "mj-spacer", "mj-breakpoint", "mj-font", "mj-include", "mj-carousel-image",
          "mj-all", "mj-class", "mj-html-attribute"}
-KNOWN = set(CHILDREN) | set(ENDING_TAGS) | EMPTY | CONTENT
+KNOWN = set(CHILDREN) | set(ENDING_TAGS) | EMPTY | CONTENT | {"mj-attributes"}
 
 
 @dataclass(frozen=True)

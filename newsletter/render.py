@@ -61,10 +61,10 @@ class Renderer:
         if problems:
             raise RenderError(f"{self._template_path(env, MJML_TEMPLATE)}: MJML rendered for {issue.key}, "
                               f"{problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-        html = mjml2html(mjml, disable_comments=True)
+        # fonts={}: no web font is fetched (MRML would link Google Fonts for "Roboto").
+        html = mjml2html(mjml, disable_comments=True, fonts={})
         text_source = self._render_template(env, TEXT_TEMPLATE, context)
-        gettext = env.globals["gettext"]
-        text = html_to_text(text_source, links_heading=gettext("Links:"))
+        text = html_to_text(text_source, links_heading=self.translations_for(issue.lang).gettext("Links:"))
         soup = BeautifulSoup(html, "html.parser")
         return RenderedIssue(
             issue=issue, subject=issue.subject, mjml=mjml, html=html, text=text,

@@ -82,6 +82,9 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
         logging.getLogger("pelican").removeHandler(pelican_errors)
     staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
     _swap_into_place(staging, output)
+    # What plugins write only once the site is in place (the newsletter outbox).
+    for hook in settings.get("AFTER_BUILD", []):
+        hook(output)
     pages = {lang: len(build.written[lang]) for lang in build.languages} if build else {}
     warnings = len(build.problems.warnings) if build else 0
     return BuildReport(output, pages, warnings, time.perf_counter() - started)

@@ -1,0 +1,125 @@
+"""Reads the issues of one language run and writes their pages on the site."""
+
+import logging
+import os
+
+from pelican.contents import Page
+from pelican.generators import Generator
+
+from newsletter.model import Issue, PostCard
+
+from . import archive
+from .settings import ISSUE_URL, STATE_KEY
+
+logger = logging.getLogger(__name__)
+
+
+class IssuePage(Page):
+    """An issue as Pelican reads it: a page of its own kind (no social card, not in menus)."""
+
+
+class NewsletterGenerator(Generator):
+    """One per language run: reads content/newsletter/, keeps this language's issues."""
+
+    def generate_context(self):
+        state = self.settings.get(STATE_KEY)
+        if state is None:
+            return
+        self.state = state
+        self.lang = self.settings.get("BILINGUAL_LANG") or self.settings["DEFAULT_LANG"]
+        pages = [page for page in self._read_all() if page is not None]
+        mine = sorted((p for p in pages if p.lang == self.lang), key=lambda p: p.issue_number)
+        mine = self._link_translations(mine, pages)
+        previous = None
+        self.issues = []
+        for page in mine:
+            issue = self._issue(page, previous)
+            page.newsletter_issue = issue
+            self.issues.append(page)
+            previous = page
+        state.record(self.lang, [page.newsletter_issue for page in self.issues])
+        self.context["newsletter_issues"] = list(reversed(self.issues))
+
+    def _read_all(self):
+        folder = self.state.config["path"]
+        if not os.path.isdir(os.path.join(self.path, folder)):
+            return []
+        files = sorted(self.get_files([folder], extensions=self.readers.extensions))
+        return [self._read(path) for path in files]
+
+    def _read(self, path):
+        page = self.readers.read_file(base_path=self.path, path=path, content_class=IssuePage, context=self.context)
+        number = _issue_number(page.metadata.get("issue"))
+        if number is None:
+            self.state.report(page.source_path, "Issue", "missing or not a whole number; add a line such as 'Issue: 5'")
+            return None
+        page.issue_number = number
+        page.override_url = self.state.prefix(page.lang) + ISSUE_URL.format(number=number)
+        page.override_save_as = page.override_url + "index.html"
+        return page
+
+    def _link_translations(self, mine, pages):
+        seen = {}
+        for page in mine:
+            if page.issue_number in seen:
+                self.state.report(page.source_path, "Issue", f"issue {page.issue_number} in {page.lang} is also "
+                                  f"{self.state.relative(seen[page.issue_number].source_path)}; give each issue its own number")
+                continue
+            seen[page.issue_number] = page
+        kept = list(seen.values())
+        for page in kept:
+            page.translations = [p for p in pages if p.lang != page.lang and p.issue_number == page.issue_number]
+        return kept
+
+    def _issue(self, page, previous):
+        config = self.state.config
+        digest = str(page.metadata.get("digest", "")).strip().lower() in ("yes", "oui", "true", "1")
+        issue = Issue(
+            number=page.issue_number, lang=page.lang, subject=_plain(page.title), date=page.date,
+            body_html="", source_path=self.state.relative(page.source_path),
+            preheader=str(page.metadata.get("preheader", "")).strip(),
+            author=", ".join(a.name for a in getattr(page, "authors", [])),
+            digest=digest, url=page.url,
+        )
+        if digest:
+            since = previous.date if previous is not None else None
+            issue.posts = self._digest(since, page.date, config["digest_limit"])
+            if not issue.posts:
+                self.state.report(page.source_path, "Digest", "no post in this language was published since the "
+                                  "previous issue; remove the Digest line or publish a post first")
+        return issue
+
+    def _digest(self, since, until, limit):
+        site = self.state.site_url
+        cards = []
+        for post in self.context.get("articles", []):
+            if post.lang != self.lang or post.date > until or (since is not None and post.date <= since):
+                continue
+            image = getattr(post, "social_image_url", None)
+            cards.append(PostCard(title=_plain(post.title), url=f"{site}/{post.url}", summary=_plain(post.summary),
+                                  image=image if image and image.startswith("http") else None,
+                                  image_alt=""))
+        return cards[:limit]
+
+    def generate_output(self, writer):
+        if getattr(self, "state", None) is None:
+            return
+        for page in self.issues:
+            # {static} and {filename} links resolve only once every generator has read its files.
+            page.newsletter_issue.body_html = page.content
+        archive.write_pages(self, writer)
+
+
+def _issue_number(value):
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _plain(html):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(str(html or ""), "html.parser").get_text(" ", strip=True)
+

@@ -1,0 +1,104 @@
+"""Signal handlers of the newsletter_issues plugin: glue between Pelican and newsletter/."""
+
+import logging
+import os
+
+from newsletter.checks import check_email
+from newsletter.links import LinkMaker
+from newsletter.render import IssueLinks, Renderer, RenderError
+
+from . import outbox
+from .generator import NewsletterGenerator
+from .settings import ARCHIVE_URL, FEEDBACK_URL, STATE_KEY, load
+from .state import NewsletterState
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = __name__.rpartition(".")[0]
+
+
+def on_initialized(pelican):
+    settings = pelican.settings
+    if STATE_KEY in settings:
+        return
+    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
+    if PLUGIN_NAME not in names:
+        return
+    settings[STATE_KEY] = NewsletterState(load(settings), settings)
+    # publisher.build calls these once the new site is in place.
+    settings.setdefault("AFTER_BUILD", []).append(lambda output: outbox.write(settings[STATE_KEY], output))
+
+
+def add_generator(pelican):
+    state = pelican.settings.get(STATE_KEY)
+    if state is None:
+        return None
+    build = pelican.settings.get("BILINGUAL_BUILD")
+    if build is None or pelican.settings.get("BILINGUAL_LANG") == build.primary:
+        state.reset()
+    return NewsletterGenerator
+
+
+def on_all_languages_written(pelican):
+    """Every language is on disk: render each issue's email and check it against the site."""
+    state = pelican.settings.get(STATE_KEY)
+    if state is None:
+        return
+    _warn_missing_translations(state)
+    renderer = Renderer([os.path.join(pelican.settings["THEME"], "newsletter")], state.config,
+                        state.build.translations if state.build else _no_translations)
+    output = pelican.settings["OUTPUT_PATH"]
+    state.rendered = []
+    for lang in state.languages:
+        for issue in state.issues.get(lang, []):
+            rendered = _render(state, renderer, issue, output)
+            if rendered is not None:
+                state.rendered.append(rendered)
+
+
+def _render(state, renderer, issue, output):
+    links = issue_links(state, issue)
+    try:
+        rendered = renderer.render(issue, links)
+    except RenderError as error:
+        state.report(issue.source_path, "template", str(error))
+        return None
+    maker = LinkMaker(state.site_url, state.config["utm"], number=issue.number, lang=issue.lang)
+    exists = lambda path: path is not None and _built(output, path)  # noqa: E731
+    for problem in check_email(rendered, maker, state.config["unsubscribe_placeholder"], exists,
+                               state.config["html_limit"]):
+        state.report(issue.source_path, "email", problem)
+    return rendered
+
+
+def issue_links(state, issue):
+    prefix = state.prefix(issue.lang)
+    feedback = prefix + FEEDBACK_URL + f"?issue={issue.number}"
+    return IssueLinks(
+        view_online=issue.url, archive=prefix + ARCHIVE_URL,
+        feedback_yes=feedback.format(answer="yes"), feedback_no=feedback.format(answer="no"),
+        subscribe=prefix + ARCHIVE_URL + "#subscribe",
+    )
+
+
+def _built(output, path):
+    path = path.lstrip("/")
+    full = os.path.join(output, path)
+    return os.path.isfile(full) or os.path.isfile(os.path.join(full, "index.html"))
+
+
+def _warn_missing_translations(state):
+    numbers = {lang: {issue.number: issue for issue in issues} for lang, issues in state.issues.items()}
+    for lang, issues in numbers.items():
+        for number, issue in issues.items():
+            for other in state.languages:
+                if other != lang and number not in numbers.get(other, {}):
+                    state.report(issue.source_path, "Issue", f"issue {number} has no {other} version; write one "
+                                 f"in {state.config['path']}/{other}/ with 'Issue: {number}' (or leave it "
+                                 f"{lang} only)", warning=True)
+
+
+def _no_translations(lang):
+    import gettext
+
+    return gettext.NullTranslations()
