@@ -78,8 +78,8 @@ class Renderer:
         return {
             "issue": issue,
             "lang": lang,
-            "name": _in(config["name"], lang),
-            "tagline": _in(config["tagline"], lang),
+            "name": in_language(config["name"], lang),
+            "tagline": in_language(config["tagline"], lang),
             "postal_address": config["postal_address"],
             "powered_by": config["powered_by"],
             "site_url": maker.link(""),
@@ -108,7 +108,8 @@ class Renderer:
         return source or name
 
 
-def _in(value, lang):
+def in_language(value, lang):
+    """A setting given per language ({"fr": ..., "en": ...}) or once for all."""
     return value.get(lang, next(iter(value.values()), "")) if isinstance(value, dict) else value
 
 

@@ -81,7 +81,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     finally:
         logging.getLogger("pelican").removeHandler(pelican_errors)
     staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
-    _swap_into_place(staging, output)
+    swap_into_place(staging, output)
     # What plugins write only once the site is in place (the newsletter outbox).
     for hook in settings.get("AFTER_BUILD", []):
         hook(output)
@@ -90,7 +90,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     return BuildReport(output, pages, warnings, time.perf_counter() - started)
 
 
-def _swap_into_place(staging, output):
+def swap_into_place(staging, output):
     """Two renames: readers see the old site or the new one, never a half-written one."""
     retired = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
     if output.exists():

@@ -141,6 +141,10 @@ def build_with_fetched_comment(project):
     return isso.url
 
 
+def error_lines(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+
+
 def warnings_about_comments(caplog):
     return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "comments" in r.getMessage()]
 
@@ -311,7 +315,7 @@ def test_comment_metadata_is_checked(tmp_path, caplog, line, field, message):
         return
     with pytest.raises(ContentErrors):
         project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    errors = error_lines(caplog)
     assert f"content/posts/fr/article-a-commenter.md: {field}: {message}" in errors
 
 
@@ -321,7 +325,7 @@ def test_two_posts_on_one_thread_is_an_error(tmp_path, caplog):
                   "Comments-Id: article-a-commenter\n\nTexte.\n")
     with pytest.raises(ContentErrors):
         project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    errors = error_lines(caplog)
     assert any(e.startswith("content/posts/fr/") and ": Comments-Id: thread 'article-a-commenter' is already" in e
                for e in errors), errors
 
@@ -332,7 +336,7 @@ def test_unrelated_posts_of_two_languages_never_share_a_thread(tmp_path, caplog)
                   "Slug: unrelated\n\nText.\n")
     with pytest.raises(ContentErrors):
         project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    errors = error_lines(caplog)
     assert any(": Comments-Id: thread 'article-a-commenter' is already the thread of content/posts/" in e
                for e in errors), errors
 
@@ -381,6 +385,6 @@ def test_a_toot_of_another_instance_is_an_error(tmp_path, caplog):
     setting = comments_setting(tmp_path / "cache.json", provider="mastodon", mastodon={"instance": "https://social.example"})
     with pytest.raises(ContentErrors):
         project.build(COMMENTS=setting)
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    errors = error_lines(caplog)
     assert any(e.startswith("content/posts/fr/article-a-commenter.md: Mastodon: 'https://other.example/@x/123' "
                             "is not a toot of https://social.example") for e in errors), errors

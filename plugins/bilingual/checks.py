@@ -126,7 +126,7 @@ def check_links(output_dir, pages, siteurl, problems):
         for match in LINK_ATTRIBUTE.finditer(html):
             attribute, target = match.group(1).lower(), match.group(3)
             local = _local_path(target, siteurl, page.path)
-            if local is None or _exists(output_dir, local):
+            if local is None or exists_in_output(output_dir, local):
                 continue
             if page.source is None and problems.mentions(target):
                 continue  # a summary quoting a post already reported
@@ -152,7 +152,8 @@ def _local_path(target, siteurl, page_path):
     return str(Path(base, path)) if base != "." else path
 
 
-def _exists(output_dir, local):
+def exists_in_output(output_dir, local):
+    """Whether a site path (a file, or a folder with index.html) was built inside ``output_dir``."""
     candidate = output_dir / local
     try:
         candidate.resolve().relative_to(output_dir.resolve())

@@ -7,7 +7,6 @@ State lives in one CommentsState stored in the settings of every language run
 import logging
 import os
 
-
 from . import feeds, threads
 from .providers import load_provider
 from .settings import STATE_KEY, load
@@ -28,8 +27,7 @@ def on_initialized(pelican):
     config = load(settings)
     provider = load_provider(config)
     report = lambda kind, message: _report_service(settings, kind, message)  # noqa: E731
-    root = os.path.dirname(os.path.abspath(settings["PATH"]))
-    settings[STATE_KEY] = CommentsState(config, provider, report, root)
+    settings[STATE_KEY] = CommentsState(config, provider, report)
     settings["CONTENT_SECURITY_POLICY"] = _with_sources(settings.get("CONTENT_SECURITY_POLICY"), provider.csp_sources())
 
 
@@ -64,7 +62,7 @@ def on_articles_listed(generator):
     posts = list({id(post): post for post in posts}.values())
     report = lambda post, field, message: _report_content(generator.settings, post, field, message)  # noqa: E731
     made = [(post, threads.make_thread(post, state.config, state.provider, report)) for post in posts]
-    _check_unique_ids(made, state, report)
+    _check_unique_ids(made, state, report, generator.settings)
     state.fill([thread for _, thread in made])
     for post, thread in made:
         post.comment_thread = thread
@@ -72,7 +70,7 @@ def on_articles_listed(generator):
             thread.feed_url, thread.feed_save_as = threads.feed_paths(post.url, post.save_as)
 
 
-def _check_unique_ids(made, state, report):
+def _check_unique_ids(made, state, report, settings):
     """Two posts on one thread would mix their comments (a pair shares one in "pair" mode).
     Checked across languages: an English "intro.md" is not the French "intro.md"."""
     mode = state.config["thread_per"]
@@ -83,7 +81,7 @@ def _check_unique_ids(made, state, report):
         other = state.owners.setdefault(thread.id, (owner, post))
         if other[0] != owner:
             report(post, "Comments-Id", f"thread {thread.id!r} is already the thread of "
-                   f"{_relative(state, other[1])}; give this post its own line such as 'Comments-Id: another-name'")
+                   f"{_relative(settings, other[1].source_path)}; give this post its own line such as 'Comments-Id: another-name'")
 
 
 def on_articles_written(generator, writer):
@@ -110,14 +108,15 @@ def _gettext(settings, lang):
     return build.translations(lang).gettext if build is not None else (lambda text: text)
 
 
-def _relative(state, post):
-    return os.path.relpath(post.source_path, state.content_root) if state.content_root else post.source_path
+def _relative(settings, path):
+    build = settings.get("BILINGUAL_BUILD")
+    return build.relative_path(path) if build is not None else path
 
 
 def _report_content(settings, post, field, message):
     build = settings.get("BILINGUAL_BUILD")
     if build is not None:
-        build.problems.add(build.relative_path(post.source_path), field, message)
+        build.problems.add(_relative(settings, post.source_path), field, message)
     else:
         logger.error("%s: %s: %s", post.source_path, field, message)
 

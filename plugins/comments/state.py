@@ -14,9 +14,8 @@ logger = logging.getLogger(__name__)
 class CommentsState:
     """Stored in the settings of every language run; reset at each main run."""
 
-    def __init__(self, config, provider, report, content_root=None):
+    def __init__(self, config, provider, report):
         self.config = config
-        self.content_root = content_root  # the project folder, for file names in messages
         self.provider = provider
         self.cache_path = os.path.abspath(config["cache_file"].format(provider=provider.name))
         self.report = report  # report(kind, message): "warning" or "error"

@@ -3,6 +3,7 @@ issue (the email's "view online" link), thank-you pages for the feedback
 links, and an Atom feed of the issues."""
 
 import os
+from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
 
@@ -45,8 +46,6 @@ def _write_feed(generator, feed_url, archive_url):
     if issues:
         feed.updated(max(page.date for page in issues))
     else:
-        from datetime import datetime, timezone
-
         feed.updated(datetime(2000, 1, 1, tzinfo=timezone.utc))
     for page in issues:
         entry = feed.add_entry(order="prepend")

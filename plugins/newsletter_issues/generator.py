@@ -3,6 +3,7 @@
 import logging
 import os
 
+from bs4 import BeautifulSoup
 from pelican.contents import Page
 from pelican.generators import Generator
 
@@ -38,7 +39,6 @@ class NewsletterGenerator(Generator):
             self.issues.append(page)
             previous = page
         state.record(self.lang, [page.newsletter_issue for page in self.issues])
-        self.context["newsletter_issues"] = list(reversed(self.issues))
 
     def _read_all(self):
         folder = self.state.config["path"]
@@ -119,7 +119,5 @@ def _issue_number(value):
 
 
 def _plain(html):
-    from bs4 import BeautifulSoup
-
     return BeautifulSoup(str(html or ""), "html.parser").get_text(" ", strip=True)
 

@@ -1,8 +1,11 @@
 """Signal handlers of the newsletter_issues plugin: glue between Pelican and newsletter/."""
 
+import gettext
 import logging
 import os
+from pathlib import Path
 
+from bilingual.checks import exists_in_output
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
@@ -64,7 +67,7 @@ def _render(state, renderer, issue, output):
         state.report(issue.source_path, "template", str(error))
         return None
     maker = LinkMaker(state.site_url, state.config["utm"], number=issue.number, lang=issue.lang)
-    exists = lambda path: path is not None and _built(output, path)  # noqa: E731
+    exists = lambda path: path is not None and exists_in_output(Path(output), path.lstrip("/"))  # noqa: E731
     for problem in check_email(rendered, maker, state.config["unsubscribe_placeholder"], exists,
                                state.config["html_limit"]):
         state.report(issue.source_path, "email", problem)
@@ -81,12 +84,6 @@ def issue_links(state, issue):
     )
 
 
-def _built(output, path):
-    path = path.lstrip("/")
-    full = os.path.join(output, path)
-    return os.path.isfile(full) or os.path.isfile(os.path.join(full, "index.html"))
-
-
 def _warn_missing_translations(state):
     numbers = {lang: {issue.number: issue for issue in issues} for lang, issues in state.issues.items()}
     for lang, issues in numbers.items():
@@ -99,6 +96,4 @@ def _warn_missing_translations(state):
 
 
 def _no_translations(lang):
-    import gettext
-
     return gettext.NullTranslations()

@@ -6,12 +6,11 @@ folder made aside and swapped in, so it never holds half of a build.
 
 import logging
 import os
-import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 from newsletter.message import build_message
+from publisher.build import swap_into_place
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +31,6 @@ def write(state, output):
         message = build_message(rendered, config["sender"], config["reply_to"])
         (staging / f"{rendered.issue.key}.eml").write_bytes(message.as_bytes())
     staging.chmod(0o755)
-    retired = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
+    swap_into_place(staging, target)
     logger.info("Outbox: %s", ", ".join(sorted(os.listdir(target))))
     return target

@@ -1,8 +1,10 @@
 """What the language runs of one build share: settings, the issues read, the emails rendered."""
 
-import os
+import logging
 
-from .settings import ARCHIVE_URL
+from newsletter.render import in_language
+
+logger = logging.getLogger(__name__)
 
 
 class NewsletterState:
@@ -14,7 +16,6 @@ class NewsletterState:
         site = config["site_url"] or settings.get("FEED_DOMAIN") or settings.get("SITEURL") or ""
         self.site_url = site.rstrip("/")
         config["site_url"] = self.site_url  # the email's links start here
-        self.root = os.path.dirname(os.path.abspath(settings["PATH"]))
         self.reset()
 
     def reset(self):
@@ -35,14 +36,11 @@ class NewsletterState:
         return build.prefix(lang) if build is not None else ""
 
     def name(self, lang):
-        name = self.config["name"]
-        return name.get(lang, next(iter(name.values()))) if isinstance(name, dict) else name
-
-    def archive_url(self, lang):
-        return self.prefix(lang) + ARCHIVE_URL
+        return in_language(self.config["name"], lang)
 
     def relative(self, path):
-        return os.path.relpath(path, self.root) if os.path.isabs(path) else path
+        build = self.build
+        return build.relative_path(path) if build is not None else path
 
     def record(self, lang, issues):
         self.issues[lang] = issues
@@ -53,7 +51,4 @@ class NewsletterState:
         if build is not None:
             (build.problems.warn if warning else build.problems.add)(relative, field, message)
         else:
-            import logging
-
-            (logging.getLogger(__name__).warning if warning else logging.getLogger(__name__).error)(
-                "%s: %s: %s", relative, field, message)
+            (logger.warning if warning else logger.error)("%s: %s: %s", relative, field, message)
