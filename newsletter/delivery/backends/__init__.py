@@ -1,0 +1,1 @@
+"""One module per delivery backend; chosen by NEWSLETTER['delivery']['backend'] (see ../config.py)."""

@@ -1,0 +1,123 @@
+"""The interface every delivery backend implements (the shape of Django's mail backends).
+
+A backend knows one provider and nothing of the ledger: the Dispatcher
+(dispatch.py) decides what to call, writes the intent to the ledger before
+each call and the result after it. Backends are context managers:
+
+    with load_backend(config) as backend:
+        remote = backend.create_draft(campaign, audience, idempotency_key)
+
+Provider campaigns carry the campaign's key ("issue-5-fr") as their name or
+tag, so that ``find`` can recognise ours after a crash.
+"""
+
+from dataclasses import dataclass
+
+from .errors import ConfigurationError
+
+DRAFT, SCHEDULED, SENDING, SENT = "draft", "scheduled", "sending", "sent"
+
+
+@dataclass
+class Remote:
+    """A campaign as the provider knows it."""
+
+    id: str
+    state: str          # one of DRAFT, SCHEDULED, SENDING, SENT
+    url: str = ""       # where the editor can see it, when the provider has a page for it
+
+
+class BaseBackend:
+    name = "base"
+    # True when create_draft may be repeated with the same idempotency key
+    # without making a second campaign (the provider honours the key).
+    idempotent_create = False
+    # True when drafts live at the provider; outbox and SMTP keep theirs locally.
+    remote_drafts = True
+    # This backend's settings and their defaults (NEWSLETTER['delivery'][name]).
+    DEFAULTS = {}
+    # Setting -> environment variable that overrides it (credentials, base URL).
+    ENVIRONMENT = {}
+    # Settings whose values must never appear in a message.
+    SECRETS = ()
+
+    def __init__(self, config, retry=None, timeout=30.0):
+        """``config``: this backend's settings, merged over DEFAULTS, environment applied."""
+        self.config = config
+        self.retry = retry
+        self.timeout = timeout
+
+    @classmethod
+    def check_settings(cls, settings, where):
+        """Raise ConfigurationError, naming ``where`` and the key, for settings that cannot work."""
+
+    @property
+    def secrets(self):
+        return [str(self.config[key]) for key in self.SECRETS if self.config.get(key)]
+
+    def require(self, *keys):
+        """Credentials are checked when delivering, not when building: a build needs none."""
+        for key in keys:
+            if not self.config.get(key):
+                variable = self.ENVIRONMENT.get(key)
+                hint = f"set the environment variable {variable}" if variable else \
+                    f"set NEWSLETTER['delivery']['{self.name}']['{key}']"
+                raise ConfigurationError(f"no {key.replace('_', ' ')}: {hint}", provider=self.name)
+
+    def open(self):
+        """Connect (or check the credentials) before the first call; nothing by default."""
+
+    def close(self):
+        """Release connections; safe to call twice."""
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def audience(self, lang):
+        """Who receives the language's issue: list ids, a tag or a segment (from the settings)."""
+        audiences = self.config.get("audiences", {})
+        if lang not in audiences:
+            raise ConfigurationError(f"no audience for {lang!r}: set NEWSLETTER['delivery']['{self.name}']"
+                                     f"['audiences']['{lang}']", provider=self.name)
+        return audiences[lang]
+
+    # The campaign's life at the provider. Each raises a DeliveryError subclass.
+
+    def create_draft(self, campaign, idempotency_key):
+        """Create the campaign as a draft (never sent by this call); return its Remote."""
+        raise NotImplementedError
+
+    def find(self, campaign):
+        """Our campaign for this key at the provider, or None when surely absent.
+
+        Raises ReconciliationNeeded when the answer cannot be trusted.
+        """
+        raise NotImplementedError
+
+    def get(self, remote_id):
+        """The Remote of a campaign created earlier."""
+        raise NotImplementedError
+
+    def update_draft(self, remote_id, campaign):
+        """Replace the content of a draft."""
+        raise NotImplementedError
+
+    def send_test(self, remote_id, campaign, addresses):
+        """Send the draft to ``addresses`` only (the editor's test)."""
+        raise NotImplementedError
+
+    def schedule(self, remote_id, campaign, when):
+        """Have the provider send it at ``when`` (an aware datetime)."""
+        raise NotImplementedError
+
+    def send_now(self, remote_id, campaign, journal):
+        """Send it to the language's audience now.
+
+        ``journal`` records each recipient for backends that send one message
+        per reader (SMTP): ``journal.sent(address)`` and ``journal.is_sent(address)``.
+        """
+        raise NotImplementedError

@@ -1,0 +1,68 @@
+"""What a backend delivers: one issue in one language, read back from the outbox's .eml."""
+
+import email
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import policy
+from pathlib import Path
+
+KEY_PATTERN = re.compile(r"^issue-(\d+)-([a-z]{2,3}(?:[-_][A-Za-z]{2,4})?)$")
+
+
+@dataclass(frozen=True)
+class Campaign:
+    key: str            # "issue-5-fr": also the name or tag the provider's campaign carries
+    number: int
+    lang: str
+    subject: str
+    html: str
+    text: str
+    sender: str = ""    # "Name <address>", as in the message's From
+    reply_to: str = ""
+    source: str = ""    # the .eml it was read from, for messages
+    message: object = field(default=None, compare=False, repr=False)  # the outbox's EmailMessage
+
+    @property
+    def content_hash(self):
+        """Changes whenever what a reader would get changes."""
+        digest = hashlib.sha256()
+        for part in (self.subject, self.html, self.text, self.sender, self.reply_to):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\0")
+        return "sha256:" + digest.hexdigest()
+
+    def with_placeholder(self, placeholder, replacement):
+        """The HTML and text with the unsubscribe placeholder replaced (by a provider's merge tag)."""
+        return self.html.replace(placeholder, replacement), self.text.replace(placeholder, replacement)
+
+
+class OutboxError(ValueError):
+    """An outbox file is not an issue's email; the message names the file."""
+
+
+def read_outbox(folder):
+    """Every campaign of the outbox folder, ordered by issue number then language."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OutboxError(f"{folder}/ does not exist: build first (make publish) to render the newsletter")
+    campaigns = [read_campaign(path) for path in folder.glob("issue-*.eml")]
+    return sorted(campaigns, key=lambda campaign: (campaign.number, campaign.lang))
+
+
+def read_campaign(path):
+    path = Path(path)
+    match = KEY_PATTERN.match(path.stem)
+    if not match:
+        raise OutboxError(f"{path}: the name must be issue-<number>-<lang>.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    html_part = message.get_body(("html",))
+    text_part = message.get_body(("plain",))
+    if html_part is None or text_part is None or not message["Subject"]:
+        raise OutboxError(f"{path}: not a multipart/alternative email with subject, text and HTML; "
+                          "rebuild it with make publish")
+    return Campaign(
+        key=path.stem, number=int(match.group(1)), lang=match.group(2), subject=str(message["Subject"]),
+        html=html_part.get_content(), text=text_part.get_content(), sender=str(message["From"] or ""),
+        reply_to=str(message["Reply-To"] or ""), source=str(path), message=message,
+    )

@@ -1,0 +1,152 @@
+"""Each campaign to its provider exactly once, whatever fails in between.
+
+The Dispatcher owns the ledger: it writes the intent ("creating",
+"scheduling", "sending") before each call that changes something at the
+provider, and the result after. A run that finds an intent left by a run
+that died asks the provider what happened before doing anything else.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import ledger as states
+from .base import DRAFT, SCHEDULED, SENDING, SENT
+from .errors import ReconciliationNeeded
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = ("draft", "test", "schedule", "send")
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str = "draft"                 # one of ACTIONS
+    test_to: tuple = ()                 # addresses, for "test"
+    when: datetime | None = None        # aware datetime, for "schedule"
+
+    def __post_init__(self):
+        if self.kind not in ACTIONS:
+            raise ValueError(f"unknown action {self.kind!r}; one of {', '.join(ACTIONS)}")
+
+
+@dataclass
+class Outcome:
+    key: str
+    provider: str
+    state: str
+    remote_id: str | None
+    done: list = field(default_factory=list)   # what this run did, in words ("created the draft", ...)
+
+    def summary(self):
+        what = "; ".join(self.done) or "nothing to do"
+        remote = f" (id {self.remote_id})" if self.remote_id else ""
+        return f"{self.key} at {self.provider}{remote}: {what}; now {self.state}"
+
+
+class Dispatcher:
+    def __init__(self, backend, ledger):
+        self.backend = backend
+        self.ledger = ledger
+
+    def deliver(self, campaign, action=Action()):
+        outcome = Outcome(campaign.key, self.backend.name, "", None)
+        entry = self._entry(campaign)
+        if entry and entry["state"] == states.SENT:
+            return self._already_sent(campaign, entry, outcome)
+        remote = self._draft(campaign, entry, outcome)
+        if remote.state in (SENDING, SENT):
+            return self._finish(campaign, outcome)
+        if remote.state == SCHEDULED and action.kind != "test":
+            return self._finish(campaign, outcome)
+        if action.kind == "test":
+            self.backend.send_test(remote.id, campaign, list(action.test_to))
+            tests = list(self._entry(campaign).get("tests", [])) + [{"to": list(action.test_to)}]
+            self._record(campaign, tests=tests)
+            outcome.done.append(f"test sent to {', '.join(action.test_to)}")
+        elif action.kind == "schedule":
+            self._record(campaign, state=states.SCHEDULING, scheduled_for=action.when.isoformat())
+            self.backend.schedule(remote.id, campaign, action.when)
+            self._record(campaign, state=states.SCHEDULED)
+            outcome.done.append(f"scheduled for {action.when.isoformat()}")
+        elif action.kind == "send":
+            self._record(campaign, state=states.SENDING)
+            self.backend.send_now(remote.id, campaign, self.ledger.journal(campaign.key, self.backend.name))
+            self._record(campaign, state=states.SENT)
+            outcome.done.append("sent")
+        return self._finish(campaign, outcome)
+
+    def _draft(self, campaign, entry, outcome):
+        """The provider's campaign for ``campaign``, created or reconciled, its content up to date."""
+        state = entry["state"] if entry else None
+        if state is None:
+            return self._create(campaign, uuid.uuid4().hex, outcome)
+        if state == states.CREATING:
+            return self._reconcile_creation(campaign, entry, outcome)
+        remote = self.backend.get(entry["remote_id"])
+        if state in (states.SCHEDULING, states.SENDING) and remote.state != DRAFT:
+            self._record(campaign, state=_ledger_state(remote.state))
+            outcome.done.append(f"found it {remote.state} at the provider after an interrupted run")
+            return remote
+        if remote.state == SENT:
+            self._record(campaign, state=states.SENT)
+            return remote
+        if state in (states.SCHEDULING, states.SENDING):
+            # The interrupted call did not happen (or, for SMTP, the journal
+            # says who got it): back to draft until asked again.
+            self._record(campaign, state=states.DRAFT)
+        if entry.get("content_hash") != campaign.content_hash:
+            if remote.state == DRAFT:
+                self.backend.update_draft(remote.id, campaign)
+                self._record(campaign, content_hash=campaign.content_hash)
+                outcome.done.append("updated the draft")
+            else:
+                logger.warning("%s: changed since it was scheduled at %s; the change is not sent. Unschedule it "
+                               "there to send the new version.", campaign.key, self.backend.name)
+        return remote
+
+    def _create(self, campaign, idempotency_key, outcome):
+        self._record(campaign, state=states.CREATING, issue=campaign.number, lang=campaign.lang,
+                     idempotency_key=idempotency_key, content_hash=campaign.content_hash, remote_id=None)
+        remote = self.backend.create_draft(campaign, idempotency_key)
+        self._record(campaign, state=_ledger_state(remote.state), remote_id=remote.id, url=remote.url)
+        outcome.done.append("created the draft")
+        return remote
+
+    def _reconcile_creation(self, campaign, entry, outcome):
+        """A run died while creating: find the campaign it may have made before making one."""
+        remote = self.backend.find(campaign)
+        if remote is not None:
+            self._record(campaign, state=_ledger_state(remote.state), remote_id=remote.id, url=remote.url)
+            outcome.done.append("found the draft an interrupted run had created")
+            return self._draft(campaign, self._entry(campaign), outcome)
+        logger.info("%s: the interrupted creation did not reach %s; creating it now", campaign.key,
+                    self.backend.name)
+        return self._create(campaign, entry.get("idempotency_key") or uuid.uuid4().hex, outcome)
+
+    def _already_sent(self, campaign, entry, outcome):
+        if entry.get("content_hash") != campaign.content_hash:
+            logger.warning("%s was sent by %s on %s; it has changed since, but a sent issue is never changed or "
+                           "sent again (publish the correction as a new issue)", campaign.key,
+                           self.backend.name, entry.get("sent_at", "an earlier run"))
+        outcome.done.append("already sent, left alone")
+        return self._finish(campaign, outcome)
+
+    def _finish(self, campaign, outcome):
+        entry = self._entry(campaign)
+        outcome.state, outcome.remote_id = entry["state"], entry.get("remote_id")
+        return outcome
+
+    def _entry(self, campaign):
+        return self.ledger.entry(campaign.key, self.backend.name)
+
+    def _record(self, campaign, **changes):
+        return self.ledger.record(campaign.key, self.backend.name, **changes)
+
+
+def _ledger_state(remote_state):
+    try:
+        return {DRAFT: states.DRAFT, SCHEDULED: states.SCHEDULED, SENDING: states.SENT, SENT: states.SENT}[remote_state]
+    except KeyError:
+        raise ReconciliationNeeded(f"the provider reports an unknown state {remote_state!r}") from None
