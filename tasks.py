@@ -7,6 +7,8 @@
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
+    invoke newsletter-check        build aside and run every check on every newsletter email
+    invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/
 """
 
 import os
@@ -73,6 +75,20 @@ def ensure_node_modules(c):
     """axe-core, pinned by package-lock.json, runs inside chromium for the accessibility tests."""
     if not os.path.exists("node_modules/axe-core/axe.min.js"):
         c.run("npm ci --no-audit --no-fund --loglevel=error")
+
+
+@task(name="newsletter-check")
+def newsletter_check(c, settings="publishconf.py"):
+    """Render every issue as publish would (into a temporary folder) and list each check's measure."""
+    c.run(f"{PYTHON} -m publisher.newsletter_review --settings {settings} check")
+
+
+@task(name="newsletter-preview")
+def newsletter_preview(c, number, destination="preview", settings="publishconf.py"):
+    """Issue NUMBER per language: .html, .txt, .eml and PNG screenshots (375, 600 px, dark)."""
+    ensure_chromium(c)
+    c.run(f"{PYTHON} -m publisher.newsletter_review --settings {settings} preview {int(number)} "
+          f"--destination {destination}")
 
 
 @task(name="i18n-extract")

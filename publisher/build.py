@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import Pelican
+from pelican.log import console
 from pelican.settings import read_settings
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class BuildReport:
     pages: dict      # language code -> HTML pages written
     warnings: int
     seconds: float
+    settings: dict = None  # of the build, for the steps that follow (the newsletter's rendered emails)
 
     def summary(self):
         per_language = ", ".join(f"{count} pages in {lang}" for lang, count in self.pages.items())
@@ -69,7 +71,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     try:
         settings = read_settings(str(settings_file), override={
             **(overrides or {}), "OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False})
-        Pelican(settings).run()
+        _run_quietly(Pelican(settings))
         build = settings.get("BILINGUAL_BUILD")
         if build and build.problems.errors:
             raise ContentErrors(len(build.problems.errors), "content error(s)")
@@ -87,7 +89,16 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
         hook(output)
     pages = {lang: len(build.written[lang]) for lang in build.languages} if build else {}
     warnings = len(build.problems.warnings) if build else 0
-    return BuildReport(output, pages, warnings, time.perf_counter() - started)
+    return BuildReport(output, pages, warnings, time.perf_counter() - started, settings)
+
+
+def _run_quietly(pelican):
+    """Pelican prints a "Done: Processed ..." line per language; BuildReport.summary says it once."""
+    quiet, console.quiet = console.quiet, True
+    try:
+        pelican.run()
+    finally:
+        console.quiet = quiet
 
 
 def swap_into_place(staging, output):
@@ -116,12 +127,12 @@ def main(argv=None):
     except Exception as exc:  # reported on one line; --debug shows the traceback
         if args.debug:
             raise
-        return _report_failure(exc, args.output)
+        return report_failure(exc, args.output)
     print(report.summary())
     return 0
 
 
-def _report_failure(exc, output):
+def report_failure(exc, output):
     # Content errors carry their exit code (as Pelican's own command expects)
     # and were already listed, one line each.
     if getattr(exc, "exitcode", None) == EXIT_CONTENT_ERRORS:
