@@ -9,6 +9,7 @@
     invoke i18n-extract  update the theme's gettext catalogues from the templates
     invoke newsletter-check        build aside and run every check on every newsletter email
     invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/
+    invoke newsletter-send         drafts at the mailing provider (--test-to, --send, --schedule)
 """
 
 import os
@@ -89,6 +90,20 @@ def newsletter_preview(c, number, destination="preview", settings="publishconf.p
     ensure_chromium(c)
     c.run(f"{PYTHON} -m publisher.newsletter_review --settings {settings} preview {int(number)} "
           f"--destination {destination}")
+
+
+@task(name="newsletter-send", iterable=["test_to"])
+def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to=None, send=False, yes=False,
+                    schedule=None):
+    """Each issue and language as a draft at the provider, once; --send sends the newest (asks first)."""
+    options = [f"--settings {settings}"]
+    options += [f"--issue {int(issue)}"] if issue else []
+    options += [f"--lang {lang}"] if lang else []
+    options += [f"--test-to {address}" for address in test_to or []]
+    options += ["--send"] if send else []
+    options += ["--yes"] if yes else []
+    options += [f"--schedule {schedule}"] if schedule else []
+    c.run(f"{PYTHON} -m publisher.deliver {' '.join(options)}", pty=send and not yes)
 
 
 @task(name="i18n-extract")

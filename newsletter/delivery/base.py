@@ -85,6 +85,10 @@ class BaseBackend:
                                      f"['audiences']['{lang}']", provider=self.name)
         return audiences[lang]
 
+    def describe_audience(self, lang):
+        """Who gets the language's issue, in words, for the editor's confirmation."""
+        return f"{self.name} audience {self.audience(lang)}"
+
     # The campaign's life at the provider. Each raises a DeliveryError subclass.
 
     def create_draft(self, campaign, idempotency_key):

@@ -38,6 +38,9 @@ DEFAULTS = {
     "retry": {"attempts": 5, "base": 0.5, "cap": 30.0, "max_retry_after": 120.0},
     # Seconds to wait for a provider's answer.
     "timeout": 30.0,
+    # Issues before this number are archived on the site but never delivered
+    # (they went out before the ledger existed).
+    "first_issue": 1,
 }
 
 

@@ -1,7 +1,7 @@
 """The default backend: no network. Each delivery is written as an .eml file.
 
 Drafts are the outbox itself; a test goes to <folder>/tests/, a send to
-<folder>/sent/, one file per campaign, written atomically.
+<folder>/sent/ (delivered/ by default), one file per campaign, written atomically.
 """
 
 import copy
@@ -15,11 +15,14 @@ class OutboxBackend(BaseBackend):
     name = "outbox"
     remote_drafts = False
     idempotent_create = True
-    DEFAULTS = {"folder": "outbox/delivered"}
+    DEFAULTS = {"folder": "delivered"}  # beside outbox/, which each build replaces
 
     def __init__(self, config, retry=None, timeout=30.0):
         super().__init__(config, retry, timeout)
         self.folder = Path(config["folder"])
+
+    def describe_audience(self, lang):
+        return f"a file in {self.folder / 'sent'}/"
 
     def create_draft(self, campaign, idempotency_key):
         return Remote(campaign.key, DRAFT)

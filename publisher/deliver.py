@@ -1,0 +1,149 @@
+"""Hand the newsletter's emails to the mailing provider: drafts by default, each exactly once.
+
+    python -m publisher.deliver [--settings publishconf.py] [--outbox DIR]
+                                [--issue N] [--lang fr] [--test-to ADDRESS]...
+                                [--send [--yes]] [--schedule 2026-02-07T08:00+01:00]
+
+Without --outbox the site is first built aside with the settings, so every
+email is rendered and checked again right before it leaves. Each issue and
+language becomes a draft at the provider of NEWSLETTER['delivery'] (the
+outbox backend by default: files, no network); --test-to sends a test of
+the drafts, --send sends the newest issue (or --issue N) to its readers.
+The ledger (content/newsletter/ledger.json) remembers what was done, so a
+rerun creates and sends nothing twice.
+
+Exit status: 0 done, 1 content errors, 2 settings or unexpected error,
+5 the provider failed or its state must be checked by hand.
+"""
+
+import argparse
+import logging
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from pelican.settings import read_settings
+
+from newsletter.delivery import config as delivery_config
+from newsletter.delivery.campaign import OutboxError, read_outbox
+from newsletter.delivery.dispatch import Action, Dispatcher
+from newsletter.delivery.errors import ConfigurationError, DeliveryError
+from newsletter.delivery.ledger import Ledger, LedgerError
+
+from .build import EXIT_FAILURE, build_site, report_failure
+
+logger = logging.getLogger(__name__)
+
+EXIT_PROVIDER = 5
+
+
+class NotConfirmed(Exception):
+    pass
+
+
+def deliver(settings, campaigns, action, confirm=None):
+    """Deliver ``campaigns`` with the configured backend; return the Outcomes."""
+    with Ledger(settings["ledger"]).locked() as ledger, delivery_config.open_backend(settings) as backend:
+        if action.kind == "send" and confirm is not None:
+            confirm(campaigns, backend)
+        dispatcher = Dispatcher(backend, ledger)
+        outcomes = []
+        for campaign in campaigns:
+            outcomes.append(dispatcher.deliver(campaign, action))
+        return outcomes
+
+
+def select(campaigns, number=None, lang=None, first_issue=1, newest_only=False):
+    chosen = [c for c in campaigns if c.number >= first_issue and (lang is None or c.lang == lang)]
+    if number is not None:
+        chosen = [c for c in chosen if c.number == number]
+    elif newest_only and chosen:
+        newest = max(c.number for c in chosen)
+        chosen = [c for c in chosen if c.number == newest]
+    return chosen
+
+
+def delivery_settings(settings_file):
+    newsletter = read_settings(str(settings_file)).get("NEWSLETTER", {})
+    given = newsletter.get("delivery") if isinstance(newsletter, dict) else None
+    return delivery_config.load(given)
+
+
+def ask(campaigns, backend):
+    """Sending is the one step that cannot be undone: say what goes where, and wait for a yes."""
+    lines = [f"  {c.key}: «{c.subject}» to {backend.describe_audience(c.lang)}" for c in campaigns]
+    print(f"About to SEND with {backend.name}:\n" + "\n".join(lines), file=sys.stderr)
+    if input("Type 'send' to confirm: ").strip().lower() != "send":
+        raise NotConfirmed("not confirmed; nothing was sent")
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    try:
+        action = _action(args)
+        settings = delivery_settings(args.settings)
+        if args.outbox:
+            return _run(settings, read_outbox(args.outbox), action, args)
+        with tempfile.TemporaryDirectory() as folder:
+            report = build_site(args.settings, Path(folder) / "output")
+            return _run(settings, read_outbox(report.output.parent / "outbox"), action, args)
+    except (ConfigurationError, LedgerError, OutboxError, NotConfirmed, ValueError) as error:
+        print(f"Newsletter not delivered: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except DeliveryError as error:
+        print(f"Newsletter delivery stopped: {error}. The ledger ({args.ledger_hint}) records what was done; "
+              "run again once the cause is fixed: nothing will be created or sent twice.", file=sys.stderr)
+        return EXIT_PROVIDER
+    except Exception as exc:  # noqa: BLE001 - one line, as the build reports it
+        return report_failure(exc, "output")
+
+
+def _run(settings, campaigns, action, args):
+    chosen = select(campaigns, args.issue, args.lang, settings["first_issue"], newest_only=action.kind == "send")
+    if not chosen:
+        print("No newsletter issue to deliver.", file=sys.stderr)
+        return 0
+    args.ledger_hint = settings["ledger"]
+    interactive = sys.stdin.isatty()
+    if action.kind == "send" and not args.yes and not interactive:
+        raise NotConfirmed("--send without a terminal needs --yes as well")
+    confirm = ask if action.kind == "send" and not args.yes else None
+    for outcome in deliver(settings, chosen, action, confirm):
+        print(outcome.summary())
+    return 0
+
+
+def _action(args):
+    if args.send and args.schedule:
+        raise ValueError("choose --send or --schedule, not both")
+    if args.send:
+        return Action("send")
+    if args.schedule:
+        when = datetime.fromisoformat(args.schedule)
+        if when.tzinfo is None:
+            raise ValueError("--schedule needs a time zone, e.g. 2026-02-07T08:00+01:00")
+        return Action("schedule", when=when)
+    if args.test_to:
+        return Action("test", test_to=tuple(args.test_to))
+    return Action("draft")
+
+
+def _parser():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", default="publishconf.py")
+    parser.add_argument("--outbox", help="deliver these .eml files instead of building first")
+    parser.add_argument("--issue", type=int, help="only this issue number")
+    parser.add_argument("--lang", help="only this language")
+    parser.add_argument("--test-to", action="append", default=[], metavar="ADDRESS",
+                        help="send a test of the drafts to ADDRESS (repeatable)")
+    parser.add_argument("--send", action="store_true", help="send the newest issue (or --issue N) to its readers")
+    parser.add_argument("--schedule", metavar="WHEN", help="have the provider send it at WHEN (ISO 8601 with zone)")
+    parser.add_argument("--yes", action="store_true", help="do not ask before sending (for scripts)")
+    parser.set_defaults(ledger_hint="the ledger")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
