@@ -26,10 +26,11 @@ class Fault:
 
     method: str
     path: str
-    kind: str                  # "status" | "hang" | "reset_after"
+    kind: str                  # "status" | "hang" | "reset_after" | "call_before" | "call_after"
     status: int = 500
     headers: dict = field(default_factory=dict)
     times: int = 1
+    action: object = None      # for call_*: called with the request before or after the work
 
 
 class Invalid(Exception):
@@ -67,9 +68,9 @@ class FakeProvider:
 
     # Faults, queued by tests.
 
-    def fail(self, method, path, kind="status", status=500, headers=None, times=1):
+    def fail(self, method, path, kind="status", status=500, headers=None, times=1, action=None):
         with self._lock:
-            self.faults.append(Fault(method, path, kind, status, headers or {}, times))
+            self.faults.append(Fault(method, path, kind, status, headers or {}, times, action))
 
     def _take_fault(self, method, path):
         with self._lock:
@@ -137,7 +138,11 @@ class FakeProvider:
         if fault and fault.kind == "hang":
             self._release.wait(30)   # until the client gave up and the test stops the server
             return None
+        if fault and fault.kind == "call_before":
+            fault.action(request)
         status, body, headers = self._dispatch(request)
+        if fault and fault.kind == "call_after":
+            fault.action(request)   # e.g. kill the client: the work is done, the answer finds nobody
         if fault and fault.kind == "reset_after":
             return _reset(http)      # the work is done; the answer never arrives
         return self._answer(http, request, status, body, headers)
@@ -164,8 +169,11 @@ class FakeProvider:
         if data:
             http.send_header("Content-Type", "application/json")
         http.send_header("Content-Length", str(len(data)))
-        http.end_headers()
-        http.wfile.write(data)
+        try:
+            http.end_headers()
+            http.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client is gone (killed by a test)
 
 
 def _reset(http):
