@@ -21,9 +21,9 @@ def build_message(rendered, sender, reply_to=None, to="undisclosed-recipients:;"
     message["Date"] = format_datetime(when or issue.date)
     domain = sender["email"].rpartition("@")[2]
     message["Message-ID"] = make_msgid(idstring=issue.key, domain=domain)
-    message["Content-Language"] = issue.lang
     message.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message["Content-Language"] = issue.lang  # after set_content, which drops every Content-* header
     return message
 
 

@@ -34,6 +34,8 @@ class BaseBackend:
     idempotent_create = False
     # True when drafts live at the provider; outbox and SMTP keep theirs locally.
     remote_drafts = True
+    # False when the provider cannot send later (the Dispatcher refuses before writing any intent).
+    can_schedule = True
     # This backend's settings and their defaults (NEWSLETTER['delivery'][name]).
     DEFAULTS = {}
     # Setting -> environment variable that overrides it (credentials, base URL).

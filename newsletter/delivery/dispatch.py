@@ -13,7 +13,7 @@ from datetime import datetime
 
 from . import ledger as states
 from .base import DRAFT, SCHEDULED, SENDING, SENT
-from .errors import ReconciliationNeeded
+from .errors import ConfigurationError, ReconciliationNeeded
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,9 @@ class Dispatcher:
         self.ledger = ledger
 
     def deliver(self, campaign, action=Action()):
+        if action.kind == "schedule" and not self.backend.can_schedule:
+            raise ConfigurationError(f"{self.backend.name} cannot send later; use --send at the time",
+                                     provider=self.backend.name)
         outcome = Outcome(campaign.key, self.backend.name, "", None)
         entry = self._entry(campaign)
         if entry and entry["state"] == states.SENT:
@@ -92,11 +95,16 @@ class Dispatcher:
         if remote.state == SENT:
             self._record(campaign, state=states.SENT)
             return remote
-        if state in (states.SCHEDULING, states.SENDING):
-            # The interrupted call did not happen (or, for SMTP, the journal
-            # says who got it): back to draft until asked again.
+        if state == states.SCHEDULING or (state == states.SENDING and self.backend.remote_drafts):
+            # The interrupted call did not happen: back to draft until asked again.
+            # (A half-sent SMTP list stays "sending": its journal says who has it.)
             self._record(campaign, state=states.DRAFT)
         if entry.get("content_hash") != campaign.content_hash:
+            if state == states.SENDING and not self.backend.remote_drafts:
+                raise ReconciliationNeeded(
+                    f"{campaign.key} changed while it was half sent: some readers have the earlier version. "
+                    f"Restore the earlier text to finish sending it, or mark the entry 'sent' in "
+                    f"{self.ledger.path} and send the correction as a new issue", provider=self.backend.name)
             if remote.state == DRAFT:
                 self.backend.update_draft(remote.id, campaign)
                 self._record(campaign, content_hash=campaign.content_hash)

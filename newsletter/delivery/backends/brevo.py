@@ -64,7 +64,7 @@ logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"   # NEWSLETTER['unsubscribe_placeholder']'s default
 UNSUBSCRIBE_TAG = "{{ unsubscribe }}"
-PAGE_SIZE = 100      # get-email-campaigns: limit is at most 100
+PAGE_SIZE = 100      # get-email-campaigns: at most 100 a page (developers.brevo.com/changelog/2022/6/2)
 MAX_PAGES = 200      # 20,000 campaigns: past that the answer "absent" cannot be trusted
 
 STATES = {
@@ -114,6 +114,10 @@ class BrevoBackend(BaseBackend):
             if unknown:
                 raise ConfigurationError(f"{where}['audiences'][{lang!r}] takes only 'list_ids', not "
                                          f"{', '.join(map(repr, unknown))}", provider=cls.name)
+
+    def describe_audience(self, lang):
+        ids = self.audience(lang)["list_ids"]
+        return f"Brevo contact list{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"
 
     def open(self):
         self.require("api_key")
@@ -174,7 +178,9 @@ class BrevoBackend(BaseBackend):
                 raise self._untrusted(campaign, "the campaign list has no 'campaigns' array or 'count'")
             for item in items:
                 if isinstance(item, dict) and item.get("name") == campaign.key:
-                    seen[str(item.get("id"))] = item
+                    if not str(item.get("id", "")).isdigit():
+                        raise self._untrusted(campaign, "a campaign of that name is listed without its id")
+                    seen[str(item["id"])] = item
             offset += len(items)
             if not items or len(items) < PAGE_SIZE or (count is not None and offset >= count):
                 break

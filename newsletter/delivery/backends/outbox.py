@@ -15,6 +15,7 @@ class OutboxBackend(BaseBackend):
     name = "outbox"
     remote_drafts = False
     idempotent_create = True
+    can_schedule = False
     DEFAULTS = {"folder": "delivered"}  # beside outbox/, which each build replaces
 
     def __init__(self, config, retry=None, timeout=30.0):

@@ -1,0 +1,316 @@
+"""listmonk (self-hosted): one campaign per issue and language, through its HTTP API.
+
+    NEWSLETTER["delivery"] = {
+        "backend": "listmonk",
+        "listmonk": {
+            "url": "https://lists.example.org",          # or LISTMONK_URL; no default (self-hosted)
+            "username": "publisher",                      # an API user (Admin -> Users), or LISTMONK_USERNAME
+            # "token": never in a settings file: LISTMONK_TOKEN
+            "audiences": {"fr": {"lists": [3]}, "en": {"lists": [4]}},
+            "template_id": 5,    # optional: a template holding only {{ template "content" . }}
+        },
+    }
+
+Endpoints (listmonk's OpenAPI file docs/swagger/collections.yaml, v6.2, and
+its API pages docs/apis/campaigns.md, checked against the server code
+cmd/campaigns.go where the two disagree):
+
+    POST /api/campaigns                create the draft (name, subject, lists, from_email,
+                                       content_type "html", body, altbody, tags, type,
+                                       messenger, headers, template_id, send_at, send_later)
+    GET  /api/campaigns?tag=...        find ours after an interrupted run. The spec says
+                                       ``tags``; the server reads ``tag`` and ignores
+                                       ``tags`` (answering with every campaign), so each
+                                       result is also matched on its own name and tags.
+    GET  /api/campaigns/{id}           its state
+    PUT  /api/campaigns/{id}           new content (the whole campaign: the server
+                                       refuses an update without name, subject or lists)
+    POST /api/campaigns/{id}/test      a test to ``subscribers`` (with the campaign's fields)
+    PUT  /api/campaigns/{id}/status    "scheduled" (after send_at was set) or "running"
+
+Authentication: an API user's ``Authorization: token user:token`` header
+(listmonk >= 4), or HTTP basic auth with the same pair (``"auth": "basic"``,
+also accepted by older servers).
+
+The campaign is named and tagged with its key ("issue-5-fr"). The unsubscribe
+placeholder becomes listmonk's ``{{ UnsubscribeURL }}``; any other ``{{`` in
+the issue is escaped, since listmonk reads the subject, body and text part as
+Go templates. Our HTML is a whole document: give the campaigns a template that
+holds only ``{{ template "content" . }}`` (``template_id``), or listmonk's
+default template wraps it in a second one.
+
+listmonk has no idempotency key, so a creation whose answer was lost (a
+dropped connection, a timeout, a 5xx) is looked up before it is tried again;
+status changes likewise (a second "running" would be refused by the server
+after the first one started the sending).
+
+Statuses: draft -> DRAFT, scheduled -> SCHEDULED, running -> SENDING,
+finished -> SENT. ``paused`` (by the editor, or by listmonk after too many
+errors) and ``cancelled`` stop the run with ReconciliationNeeded: some readers
+may have received the issue, so only the editor can decide to resume it or
+to mark it done.
+
+Test sends only reach addresses that are subscribers in listmonk (in any list,
+e.g. a private "editors" list): listmonk skips the others, and refuses the test
+when none is known.
+"""
+
+import base64
+import logging
+
+from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
+from ..errors import ConfigurationError, InvalidRequest, OutcomeUnknown, ReconciliationNeeded
+from ..http import HttpApi
+from ..retry import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"
+UNSUBSCRIBE_TAG = "{{ UnsubscribeURL }}"
+# Go template: prints a literal "{{".
+ESCAPED_BRACES = '{{ "{{" }}'
+
+STATES = {"draft": DRAFT, "scheduled": SCHEDULED, "running": SENDING, "finished": SENT}
+PAGE_SIZE = 100
+MAX_PAGES = 50
+
+
+class ListmonkBackend(BaseBackend):
+    name = "listmonk"
+    idempotent_create = False
+    DEFAULTS = {
+        "url": "",
+        "username": "",
+        "token": "",
+        "auth": "token",          # "token" (Authorization: token user:token) or "basic"
+        "audiences": {},          # {"fr": {"lists": [3]}, "en": {"lists": [4]}}
+        "from_email": "",         # empty: the issue's From
+        "template_id": None,      # None: listmonk's default template
+        "messenger": "email",
+    }
+    ENVIRONMENT = {"url": "LISTMONK_URL", "username": "LISTMONK_USERNAME", "token": "LISTMONK_TOKEN"}
+    SECRETS = ("token",)
+
+    def __init__(self, config, retry=None, timeout=30.0):
+        super().__init__(config, retry, timeout)
+        self.api = None
+        self.policy = retry or RetryPolicy()
+
+    @classmethod
+    def check_settings(cls, settings, where):
+        url = settings.get("url") or ""
+        if url and not url.startswith(("https://", "http://")):
+            raise ConfigurationError(f"{where}['url'] must start with https:// (the root of your listmonk), "
+                                     f"not {url!r}", provider=cls.name)
+        if settings.get("auth") not in ("token", "basic"):
+            raise ConfigurationError(f"{where}['auth'] must be 'token' or 'basic'", provider=cls.name)
+        template = settings.get("template_id")
+        if template is not None and (not isinstance(template, int) or isinstance(template, bool) or template < 1):
+            raise ConfigurationError(f"{where}['template_id'] must be a template's id (a positive integer) or None",
+                                     provider=cls.name)
+        if not isinstance(settings.get("messenger"), str) or not settings["messenger"]:
+            raise ConfigurationError(f"{where}['messenger'] must name a messenger, e.g. 'email'", provider=cls.name)
+        if not isinstance(settings.get("from_email"), str):
+            raise ConfigurationError(f"{where}['from_email'] must be a string such as 'Name <address>'",
+                                     provider=cls.name)
+        audiences = settings.get("audiences")
+        if not isinstance(audiences, dict):
+            raise ConfigurationError(f"{where}['audiences'] must map languages to lists, "
+                                     "e.g. {'fr': {'lists': [3]}}", provider=cls.name)
+        for lang, audience in audiences.items():
+            lists = audience.get("lists") if isinstance(audience, dict) else None
+            if not isinstance(audience, dict) or set(audience) != {"lists"} or not isinstance(lists, list) \
+                    or not lists or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in lists):
+                raise ConfigurationError(f"{where}['audiences'][{lang!r}] must be {{'lists': [<list id>, ...]}} "
+                                         "with listmonk's list ids (Lists -> the list's ID)", provider=cls.name)
+
+    # Connection.
+
+    def open(self):
+        self.require("url", "username", "token")
+        username, token = str(self.config["username"]), str(self.config["token"])
+        pair = f"{username}:{token}"
+        headers, auth = {}, None
+        if self.config.get("auth") == "basic":
+            auth = (username, token)
+        else:
+            headers["Authorization"] = f"token {pair}"
+        secrets = [*self.secrets, pair, base64.b64encode(pair.encode()).decode()]
+        self.api = HttpApi(provider=self.name, base_url=self.base_url, headers=headers, auth=auth,
+                           retry=self.retry, timeout=(5, self.timeout), secrets=secrets)
+
+    def close(self):
+        if self.api is not None:
+            self.api.close()
+            self.api = None
+
+    @property
+    def base_url(self):
+        url = str(self.config["url"]).rstrip("/")
+        return url[: -len("/api")] if url.endswith("/api") else url
+
+    # The campaign's life.
+
+    def create_draft(self, campaign, idempotency_key):
+        """POST the campaign; when the answer is lost, look for it before trying again."""
+        payload = self._payload(campaign)
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                data = self.api.request("POST", "/api/campaigns", json=payload)
+            except OutcomeUnknown as error:
+                found = self.find(campaign)
+                if found is not None:
+                    logger.info("%s: listmonk created it (id %s) though its answer was lost", campaign.key, found.id)
+                    return found
+                if attempt == self.policy.attempts:
+                    raise OutcomeUnknown(f"{error.args[0]}; {campaign.key} is not at listmonk after {attempt} tries",
+                                         provider=self.name, status=error.status) from None
+                logger.warning("%s: %s; it did not reach listmonk, creating it again", campaign.key, error)
+                self.policy.sleep(self.policy.wait_before(attempt, error))
+                continue
+            remote = self._remote(_data(data, "POST /api/campaigns"))
+            if attempt > 1:
+                self.find(campaign)  # a late first try would show as a second campaign: stop then
+            return remote
+        raise AssertionError("unreachable")
+
+    def find(self, campaign):
+        """Ours by its own name and tag, never 'something came back'; None only when surely absent."""
+        key = campaign.key
+        results = self._list_tagged(key)
+        exact = [c for c in results if c.get("name") == key and key in (c.get("tags") or [])]
+        lookalikes = [c for c in results if c not in exact and (c.get("name") == key or key in (c.get("tags") or []))]
+        if len(exact) == 1 and not lookalikes:
+            return self._remote(exact[0])
+        if not exact and not lookalikes:
+            return None
+        described = ", ".join(f"id {c.get('id')} {c.get('name')!r} ({c.get('status')})" for c in exact + lookalikes)
+        raise ReconciliationNeeded(
+            f"{key}: listmonk holds {len(exact) + len(lookalikes)} campaigns that could be this issue ({described}); "
+            f"open {self.base_url}/admin/campaigns, keep the one to use (named and tagged exactly {key!r}), "
+            "delete or rename the others, then run again", provider=self.name)
+
+    def get(self, remote_id):
+        try:
+            data = self.api.request("GET", f"/api/campaigns/{int(remote_id)}", params={"no_body": "true"})
+        except InvalidRequest as error:
+            if error.status in (400, 404):
+                raise ReconciliationNeeded(
+                    f"campaign id {remote_id}, recorded in the ledger, is not at listmonk ({error.args[0]}); "
+                    "if it was deleted there, remove its entry from the ledger to create it again",
+                    provider=self.name, status=error.status) from None
+            raise
+        return self._remote(_data(data, f"GET /api/campaigns/{remote_id}"))
+
+    def update_draft(self, remote_id, campaign):
+        self.api.request("PUT", f"/api/campaigns/{int(remote_id)}", json=self._payload(campaign))
+
+    def send_test(self, remote_id, campaign, addresses):
+        # A test repeated after a lost answer only gives the editor a second copy.
+        payload = {**self._payload(campaign), "subscribers": list(addresses)}
+        self.api.request("POST", f"/api/campaigns/{int(remote_id)}/test", json=payload, repeatable=True)
+
+    def schedule(self, remote_id, campaign, when):
+        if when.tzinfo is None:
+            raise ValueError("the time to send must be an aware datetime")
+        payload = {**self._payload(campaign), "send_at": when.isoformat(timespec="seconds"), "send_later": True}
+        self.api.request("PUT", f"/api/campaigns/{int(remote_id)}", json=payload)
+        self._change_status(remote_id, "scheduled", done=(SCHEDULED, SENDING, SENT))
+
+    def send_now(self, remote_id, campaign, journal):
+        self._change_status(remote_id, "running", done=(SENDING, SENT))
+
+    # Helpers.
+
+    def _change_status(self, remote_id, status, done):
+        """PUT the status once; when the answer is lost, read the campaign before trying again."""
+        path = f"/api/campaigns/{int(remote_id)}/status"
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                self.api.request("PUT", path, json={"status": status}, repeatable=False)
+                return
+            except OutcomeUnknown as error:
+                state = self.get(remote_id).state
+                if state in done:
+                    logger.info("campaign %s: listmonk made it %s though its answer was lost", remote_id, status)
+                    return
+                if attempt == self.policy.attempts:
+                    raise
+                logger.warning("campaign %s: %s; still %s, asking again", remote_id, error, state)
+                self.policy.sleep(self.policy.wait_before(attempt, error))
+
+    def _payload(self, campaign):
+        html, text = _escape(campaign.html), _escape(campaign.text)
+        html, text = html.replace(PLACEHOLDER, UNSUBSCRIBE_TAG), text.replace(PLACEHOLDER, UNSUBSCRIBE_TAG)
+        payload = {
+            "name": campaign.key,
+            "subject": _escape(campaign.subject),
+            "lists": list(self.audience(campaign.lang)["lists"]),
+            "type": "regular",
+            "content_type": "html",
+            "body": html,
+            "altbody": text,
+            "tags": [campaign.key],
+            "messenger": self.config["messenger"],
+            "send_at": None,
+            "send_later": False,
+        }
+        sender = self.config.get("from_email") or campaign.sender
+        if sender:
+            payload["from_email"] = sender
+        if campaign.reply_to:
+            payload["headers"] = [{"Reply-To": campaign.reply_to}]
+        if self.config.get("template_id") is not None:
+            payload["template_id"] = self.config["template_id"]
+        return payload
+
+    def _list_tagged(self, key):
+        """Every campaign the server returns for ``tag=key``, all pages."""
+        found, page = [], 1
+        while True:
+            data = self.api.request("GET", "/api/campaigns", params={
+                "tag": key, "page": page, "per_page": PAGE_SIZE, "no_body": "true"})
+            body = _data(data, "GET /api/campaigns")
+            results = body.get("results") if isinstance(body, dict) else None
+            if not isinstance(results, list):
+                raise ReconciliationNeeded(f"{key}: listmonk's campaign list has no results; check {self.base_url} "
+                                           "answers as listmonk does", provider=self.name)
+            found.extend(results)
+            total = body.get("total") or 0
+            if not results or len(found) >= total:
+                return found
+            page += 1
+            if page > MAX_PAGES:
+                raise ReconciliationNeeded(f"{key}: listmonk lists more than {len(found)} campaigns for one tag; "
+                                           f"check the campaigns tagged {key!r} at {self.base_url}/admin/campaigns",
+                                           provider=self.name)
+
+    def _remote(self, data):
+        status = data.get("status")
+        if status in ("paused", "cancelled"):
+            what = "paused" if status == "paused" else "cancelled"
+            advice = ("resume it there to finish the sending (or cancel it), then run again"
+                      if status == "paused" else
+                      "a cancelled campaign cannot be resumed: if what went out is enough, set this entry's state to "
+                      "'sent' in the ledger; otherwise send a corrected issue")
+            raise ReconciliationNeeded(
+                f"campaign {data.get('name')!r} (id {data.get('id')}) is {what} at listmonk after reaching "
+                f"{data.get('sent', '?')} of {data.get('to_send', '?')} readers "
+                f"({self.base_url}/admin/campaigns/{data.get('id')}); {advice}", provider=self.name)
+        if status not in STATES:
+            raise ReconciliationNeeded(f"campaign id {data.get('id')} has a status this publisher does not know "
+                                       f"({status!r}); check it at {self.base_url}/admin/campaigns/{data.get('id')}",
+                                       provider=self.name)
+        return Remote(str(data["id"]), STATES[status], f"{self.base_url}/admin/campaigns/{data['id']}")
+
+
+def _escape(text):
+    """listmonk reads the subject, body and text part as Go templates: keep every '{{' of ours literal."""
+    return text.replace("{{", ESCAPED_BRACES)
+
+
+def _data(answer, what):
+    if not isinstance(answer, dict) or "data" not in answer or not isinstance(answer["data"], dict):
+        raise ReconciliationNeeded(f"{what}: the answer is not listmonk's {{'data': ...}}; check the URL points at "
+                                   "listmonk's root", provider="listmonk")
+    return answer["data"]
