@@ -26,7 +26,7 @@ from pathlib import Path
 from pelican.settings import read_settings
 
 from newsletter.delivery import config as delivery_config
-from newsletter.delivery.campaign import OutboxError, read_outbox
+from newsletter.delivery.campaign import UNSUBSCRIBE_PLACEHOLDER, OutboxError, read_outbox
 from newsletter.delivery.dispatch import Action, Dispatcher
 from newsletter.delivery.errors import ConfigurationError, DeliveryError
 from newsletter.delivery.ledger import Ledger, LedgerError
@@ -65,9 +65,12 @@ def select(campaigns, number=None, lang=None, first_issue=1, newest_only=False):
 
 
 def delivery_settings(settings_file):
+    """NEWSLETTER['delivery'] merged and checked, with the newsletter's unsubscribe placeholder."""
     newsletter = read_settings(str(settings_file)).get("NEWSLETTER", {})
-    given = newsletter.get("delivery") if isinstance(newsletter, dict) else None
-    return delivery_config.load(given)
+    newsletter = newsletter if isinstance(newsletter, dict) else {}
+    settings = delivery_config.load(newsletter.get("delivery"))
+    settings["placeholder"] = newsletter.get("unsubscribe_placeholder") or UNSUBSCRIBE_PLACEHOLDER
+    return settings
 
 
 def ask(campaigns, backend):
@@ -85,10 +88,10 @@ def main(argv=None):
         action = _action(args)
         settings = delivery_settings(args.settings)
         if args.outbox:
-            return _run(settings, read_outbox(args.outbox), action, args)
+            return _run(settings, read_outbox(args.outbox, settings["placeholder"]), action, args)
         with tempfile.TemporaryDirectory() as folder:
             report = build_site(args.settings, Path(folder) / "output")
-            return _run(settings, read_outbox(report.output.parent / "outbox"), action, args)
+            return _run(settings, read_outbox(report.output.parent / "outbox", settings["placeholder"]), action, args)
     except (ConfigurationError, LedgerError, OutboxError, NotConfirmed, ValueError) as error:
         print(f"Newsletter not delivered: {error}", file=sys.stderr)
         return EXIT_FAILURE

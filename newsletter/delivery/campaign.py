@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
 
+UNSUBSCRIBE_PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"   # NEWSLETTER['unsubscribe_placeholder']'s default
 KEY_PATTERN = re.compile(r"^issue-(\d+)-([a-z]{2,3}(?:[-_][A-Za-z]{2,4})?)$")
 
 
@@ -21,6 +22,7 @@ class Campaign:
     sender: str = ""    # "Name <address>", as in the message's From
     reply_to: str = ""
     source: str = ""    # the .eml it was read from, for messages
+    placeholder: str = UNSUBSCRIBE_PLACEHOLDER   # where each reader's unsubscribe address goes
     message: object = field(default=None, compare=False, repr=False)  # the outbox's EmailMessage
 
     @property
@@ -32,25 +34,27 @@ class Campaign:
             digest.update(b"\0")
         return "sha256:" + digest.hexdigest()
 
-    def with_placeholder(self, placeholder, replacement):
-        """The HTML and text with the unsubscribe placeholder replaced (by a provider's merge tag)."""
-        return self.html.replace(placeholder, replacement), self.text.replace(placeholder, replacement)
+    def with_unsubscribe(self, replacement, html=None, text=None):
+        """The HTML and text (by default the campaign's) with the unsubscribe placeholder replaced."""
+        html = self.html if html is None else html
+        text = self.text if text is None else text
+        return html.replace(self.placeholder, replacement), text.replace(self.placeholder, replacement)
 
 
 class OutboxError(ValueError):
     """An outbox file is not an issue's email; the message names the file."""
 
 
-def read_outbox(folder):
+def read_outbox(folder, placeholder=UNSUBSCRIBE_PLACEHOLDER):
     """Every campaign of the outbox folder, ordered by issue number then language."""
     folder = Path(folder)
     if not folder.is_dir():
         raise OutboxError(f"{folder}/ does not exist: build first (make publish) to render the newsletter")
-    campaigns = [read_campaign(path) for path in folder.glob("issue-*.eml")]
+    campaigns = [read_campaign(path, placeholder) for path in folder.glob("issue-*.eml")]
     return sorted(campaigns, key=lambda campaign: (campaign.number, campaign.lang))
 
 
-def read_campaign(path):
+def read_campaign(path, placeholder=UNSUBSCRIBE_PLACEHOLDER):
     path = Path(path)
     match = KEY_PATTERN.match(path.stem)
     if not match:
@@ -64,5 +68,5 @@ def read_campaign(path):
     return Campaign(
         key=path.stem, number=int(match.group(1)), lang=match.group(2), subject=str(message["Subject"]),
         html=html_part.get_content(), text=text_part.get_content(), sender=str(message["From"] or ""),
-        reply_to=str(message["Reply-To"] or ""), source=str(path), message=message,
+        reply_to=str(message["Reply-To"] or ""), source=str(path), placeholder=placeholder, message=message,
     )

@@ -30,7 +30,8 @@ class Fault:
     status: int = 500
     headers: dict = field(default_factory=dict)
     times: int = 1
-    action: object = None      # for call_*: called with the request before or after the work
+    action: object = None      # call_before: called, then the request is dropped undone;
+                               # call_after: called once the work is done, before the answer
 
 
 class Invalid(Exception):
@@ -142,7 +143,8 @@ class FakeProvider:
             self._release.wait(30)   # until the client gave up and the test stops the server
             return None
         if fault and fault.kind == "call_before":
-            fault.action(request)
+            fault.action(request)   # e.g. kill the client before the work: the request is then dropped
+            return _reset(http)
         status, body, headers = self._dispatch(request)
         if fault and fault.kind == "call_after":
             fault.action(request)   # e.g. kill the client: the work is done, the answer finds nobody

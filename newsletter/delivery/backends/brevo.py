@@ -62,7 +62,6 @@ from ..retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"   # NEWSLETTER['unsubscribe_placeholder']'s default
 UNSUBSCRIBE_TAG = "{{ unsubscribe }}"
 PAGE_SIZE = 100      # get-email-campaigns: at most 100 a page (developers.brevo.com/changelog/2022/6/2)
 MAX_PAGES = 200      # 20,000 campaigns: past that the answer "absent" cannot be trusted
@@ -259,10 +258,10 @@ class BrevoBackend(BaseBackend):
     # Helpers.
 
     def _content(self, campaign):
-        if PLACEHOLDER not in campaign.html:
+        if campaign.placeholder not in campaign.html:
             logger.warning("%s: the HTML has no %s; Brevo adds its own unsubscribe footer", campaign.key,
-                           PLACEHOLDER)
-        html, _ = campaign.with_placeholder(PLACEHOLDER, UNSUBSCRIBE_TAG)
+                           campaign.placeholder)
+        html, _ = campaign.with_unsubscribe(UNSUBSCRIBE_TAG)
         name, address = parseaddr(campaign.sender)
         if "@" not in address:
             raise ConfigurationError(f"{campaign.key}: the issue has no sender address (From: {campaign.sender!r}); "

@@ -60,7 +60,6 @@ STATES = {
 MARKER = "issue_key"                                  # our key in the email's metadata
 UNSUBSCRIBE = "{{ unsubscribe_url }}"                 # Buttondown's template variable
 HTML_MODE = "<!-- buttondown-editor-mode: fancy -->"  # "the body is HTML", not Markdown
-PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"                   # NEWSLETTER['unsubscribe_placeholder']'s default
 TEMPLATES = ("classic", "custom", "modern", "plaintext", "naked")   # NewsletterEmailTemplate
 TAG_ID = re.compile(r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
                     r"|sub_tag_[0-7][0-9abcdefghjkmnpqrstvwxyz]{25})$")
@@ -217,10 +216,10 @@ class ButtondownBackend(BaseBackend):
     # Helpers.
 
     def _content(self, campaign):
-        if PLACEHOLDER not in campaign.html:
+        if campaign.placeholder not in campaign.html:
             logger.warning("%s: no %s in the HTML, so no unsubscribe link of ours (Buttondown's template may add "
-                           "its own)", campaign.key, PLACEHOLDER)
-        html, _text = campaign.with_placeholder(PLACEHOLDER, UNSUBSCRIBE)
+                           "its own)", campaign.key, campaign.placeholder)
+        html, _text = campaign.with_unsubscribe(UNSUBSCRIBE)
         content = {
             "subject": campaign.subject,
             "body": f"{HTML_MODE}\n{html}",

@@ -65,7 +65,6 @@ from ..retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"
 UNSUBSCRIBE_TAG = "{{ UnsubscribeURL }}"
 # Go template: prints a literal "{{".
 ESCAPED_BRACES = '{{ "{{" }}'
@@ -240,8 +239,7 @@ class ListmonkBackend(BaseBackend):
                 self.policy.sleep(self.policy.wait_before(attempt, error))
 
     def _payload(self, campaign):
-        html, text = _escape(campaign.html), _escape(campaign.text)
-        html, text = html.replace(PLACEHOLDER, UNSUBSCRIBE_TAG), text.replace(PLACEHOLDER, UNSUBSCRIBE_TAG)
+        html, text = campaign.with_unsubscribe(UNSUBSCRIBE_TAG, _escape(campaign.html), _escape(campaign.text))
         payload = {
             "name": campaign.key,
             "subject": _escape(campaign.subject),

@@ -10,9 +10,7 @@
             "subscribers": "../private/subscribers.csv",   # email,lang,consent_date
             "list_id": "La lettre d'Élise <lettre.elise-marchand.example>",
             "unsubscribe": {"mailto": "lettre+unsubscribe@elise-marchand.example",
-                            "url": "https://elise-marchand.example/unsubscribe?email={email}",   # or None
-                            # "placeholder": only if NEWSLETTER['unsubscribe_placeholder'] was changed
-                            },
+                            "url": "https://elise-marchand.example/unsubscribe?email={email}"},  # or None
             "timeout": None,                   # seconds; None: NEWSLETTER['delivery']['timeout']
         },
     }
@@ -59,7 +57,6 @@ from ..subscribers import normalise_address, readers
 logger = logging.getLogger(__name__)
 
 SECURITY_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"  # NEWSLETTER['unsubscribe_placeholder']'s default
 # Headers written as given: the email package would otherwise fold a long URL as an
 # encoded-word, which no mail client reads as a URL.
 POLICY = policy.SMTP.clone(refold_source="none")
@@ -133,7 +130,7 @@ class SmtpBackend(BaseBackend):
                 fail(f"['list_id'] = {list_id!r}: write a name then the list's id in angle brackets, a dotted "
                      "name under a domain of yours (RFC 2919), e.g. \"La lettre <lettre.example.org>\"")
         unsubscribe = settings.get("unsubscribe")
-        if not isinstance(unsubscribe, dict) or set(unsubscribe) - {"mailto", "url", "placeholder"}:
+        if not isinstance(unsubscribe, dict) or set(unsubscribe) - {"mailto", "url"}:
             fail("['unsubscribe'] must be {'mailto': 'list+unsubscribe@example.org', "
                  "'url': 'https://example.org/unsubscribe?email={email}' or None}")
         mailto = unsubscribe.get("mailto") or ""
@@ -251,7 +248,7 @@ class SmtpBackend(BaseBackend):
         message.set_raw("List-Unsubscribe", ",\r\n ".join(targets))
         if url:
             message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        placeholder = self.config["unsubscribe"].get("placeholder") or PLACEHOLDER
+        placeholder = campaign.placeholder
         for part in message.walk():
             if part.get_content_maintype() != "text" or part.is_multipart():
                 continue
