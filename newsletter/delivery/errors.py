@@ -98,8 +98,15 @@ def provider_message(response, limit=300):
     if isinstance(body, dict):
         for key in ("detail", "message", "error", "errors", "code"):
             if body.get(key):
-                return str(body[key])[:limit]
+                return _readable(body[key])[:limit]
     return str(body)[:limit]
+
+
+def _readable(detail):
+    """Validation errors as lists of {loc, msg} (FastAPI, Django Ninja) become "body.subject: msg; ..."."""
+    if isinstance(detail, list) and all(isinstance(item, dict) and "msg" in item for item in detail):
+        return "; ".join(f"{'.'.join(map(str, item.get('loc', [])))}: {item['msg']}".lstrip(": ") for item in detail)
+    return str(detail)
 
 
 def retry_after_seconds(response):
