@@ -51,6 +51,9 @@ NEWSLETTER = {
     "postal_address": "Élise Marchand, 14 rue des Tanneurs, 69001 Lyon, France",
     "powered_by": "Pelican · MJML",
     "utm": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "issue-{number}-{lang}"},
+    # The subscribe form posts straight to Buttondown, each language with its tag.
+    # Other providers: "listmonk", "brevo", "custom"; None: readers write to the sender.
+    "subscribe": {"provider": "buttondown", "username": "elise-marchand", "tags": {"fr": "fr", "en": "en"}},
 }
 
 # Sent with every page as a <meta> tag. No inline script anywhere; plugins
@@ -67,6 +70,8 @@ CONTENT_SECURITY_POLICY = {
     "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
+    # Forms post to the site; the newsletter plugin adds the mailing provider.
+    "form-action": ["'self'"],
 }
 
 # Theme: OpenGraph locale of each language.

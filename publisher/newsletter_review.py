@@ -56,8 +56,11 @@ def check_lines(state):
     return lines
 
 
-def preview(number, settings_file="publishconf.py", destination="preview"):
-    """Write the preview files of issue ``number``; return their paths."""
+def preview(number, settings_file="publishconf.py", destination="preview", browser=None):
+    """Write the preview files of issue ``number``; return their paths.
+
+    ``browser``: a Playwright Browser to reuse (one is started otherwise).
+    """
     destination = Path(destination)
     with tempfile.TemporaryDirectory() as folder:
         report, state = build_and_check(settings_file, folder)
@@ -74,7 +77,7 @@ def preview(number, settings_file="publishconf.py", destination="preview"):
             written += [_write(destination / f"{key}.html", rendered.html.encode("utf-8")),
                         _write(destination / f"{key}.txt", rendered.text.encode("utf-8")),
                         _write(destination / f"{key}.eml", (outbox / f"{key}.eml").read_bytes())]
-        written += _screenshots(emails, state.site_url, report.output, destination)
+        written += _screenshots(emails, state.site_url, report.output, destination, browser)
     return written
 
 
@@ -83,17 +86,19 @@ def _write(path, data):
     return path
 
 
-def _screenshots(emails, site_url, output, destination):
-    from .browser import headless_chromium
+def _screenshots(emails, site_url, output, destination, browser=None):
+    if browser is None:
+        from .browser import headless_chromium
 
+        with headless_chromium() as browser:
+            return _screenshots(emails, site_url, output, destination, browser)
     shots = [(width, "light") for width in WIDTHS] + [(DARK_WIDTH, "dark")]
     written = []
-    with headless_chromium() as browser:
-        for rendered in emails:
-            for width, scheme in shots:
-                suffix = "-dark" if scheme == "dark" else ""
-                target = destination / f"{rendered.issue.key}-{width}{suffix}.png"
-                written.append(_shoot(browser, rendered.html, width, scheme, site_url, output, target))
+    for rendered in emails:
+        for width, scheme in shots:
+            suffix = "-dark" if scheme == "dark" else ""
+            target = destination / f"{rendered.issue.key}-{width}{suffix}.png"
+            written.append(_shoot(browser, rendered.html, width, scheme, site_url, output, target))
     return written
 
 

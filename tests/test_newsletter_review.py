@@ -46,8 +46,8 @@ def test_preview_of_an_unknown_issue_says_which_exist(at_project_root, tmp_path,
     assert "no issue 99 in content/newsletter/ (issues: 1, 2)" in capsys.readouterr().err
 
 
-def test_preview_writes_html_text_eml_and_screenshots_per_language(at_project_root, tmp_path):
-    written = preview(2, "publishconf.py", tmp_path / "preview")
+def test_preview_writes_html_text_eml_and_screenshots_per_language(at_project_root, tmp_path, browser):
+    written = preview(2, "publishconf.py", tmp_path / "preview", browser)
     names = sorted(path.name for path in written)
     assert names == sorted(f"issue-2-{lang}{suffix}" for lang in ("fr", "en") for suffix in (
         ".html", ".txt", ".eml", "-375.png", "-600.png", "-375-dark.png"))

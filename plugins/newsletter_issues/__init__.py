@@ -16,4 +16,5 @@ from . import handlers
 def register():
     signals.initialized.connect(handlers.on_initialized)
     signals.get_generators.connect(handlers.add_generator)
+    signals.generator_init.connect(handlers.on_generator_init)
     blinker.signal("bilingual.all_languages_written").connect(handlers.on_all_languages_written)

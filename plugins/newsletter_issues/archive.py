@@ -1,12 +1,13 @@
 """The newsletter on the site, per language: the list of issues, one page per
 issue (the email's "view online" link), thank-you pages for the feedback
-links, and an Atom feed of the issues."""
+links, the subscribe and privacy pages (subscribe.py), and an Atom feed of the issues."""
 
 import os
 from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
 
+from . import subscribe
 from .settings import ARCHIVE_URL, FEED_URL, FEEDBACK_URL
 
 ANSWERS = ("yes", "no")
@@ -30,6 +31,7 @@ def write_pages(generator, writer):
         url = prefix + FEEDBACK_URL.format(answer=answer)
         writer.write_file(url + "index.html", feedback_template, context, answer=answer,
                           relative_urls=generator.settings["RELATIVE_URLS"], **common)
+    subscribe.write_pages(generator, writer, context, **common)
     _write_feed(generator, feed_url, archive_url)
 
 

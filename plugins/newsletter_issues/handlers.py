@@ -10,7 +10,7 @@ from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
 
-from . import outbox
+from . import outbox, subscribe
 from .generator import NewsletterGenerator
 from .settings import ARCHIVE_URL, FEEDBACK_URL, STATE_KEY, load
 from .state import NewsletterState
@@ -28,8 +28,20 @@ def on_initialized(pelican):
     if PLUGIN_NAME not in names:
         return
     settings[STATE_KEY] = NewsletterState(load(settings), settings)
+    # The subscribe form posts to the mailing provider: the policy must let it.
+    origins = subscribe.form_origins(settings[STATE_KEY].config["subscribe"])
+    settings["CONTENT_SECURITY_POLICY"] = subscribe.with_form_action(settings.get("CONTENT_SECURITY_POLICY"), origins)
     # publisher.build calls these once the new site is in place.
     settings.setdefault("AFTER_BUILD", []).append(lambda output: outbox.write(settings[STATE_KEY], output))
+
+
+def on_generator_init(generator):
+    """Templates of every generator get the subscribe form of the run's language (newsletter_subscribe)."""
+    state = generator.settings.get(STATE_KEY)
+    if state is None:
+        return
+    lang = generator.settings.get("BILINGUAL_LANG") or generator.settings["DEFAULT_LANG"]
+    generator.env.globals["newsletter_subscribe"] = subscribe.form_for(state, lang)
 
 
 def add_generator(pelican):

@@ -3,6 +3,9 @@
 import copy
 import logging
 
+from newsletter.delivery import config as delivery_config
+from newsletter.delivery.errors import ConfigurationError as DeliveryConfigurationError
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -29,6 +32,12 @@ DEFAULTS = {
     "digest_limit": 6,
     # Gmail clips HTML from about 102 KB.
     "html_limit": 100 * 1024,
+    # How issues reach readers: backend, its settings, the ledger (see newsletter/delivery/config.py).
+    "delivery": {},
+    # The subscribe form (archive page and end of posts), posted straight to the
+    # mailing provider: {"provider": "buttondown" | "listmonk" | "brevo" | "custom", ...}.
+    # None: no form, a line asking readers to write to the sender. See subscribe.py.
+    "subscribe": None,
 }
 
 # URLs of the archive, without language prefix (English gets en/).
@@ -36,6 +45,9 @@ ARCHIVE_URL = "newsletter/"
 ISSUE_URL = "newsletter/{number}/"
 FEEDBACK_URL = "newsletter/feedback/{answer}/"
 FEED_URL = "newsletter/feed.xml"
+# Where the provider sends readers: "check your inbox" and "subscribed"; the privacy notice.
+SUBSCRIBE_URL = "newsletter/subscribe/{step}/"
+PRIVACY_URL = "newsletter/privacy/"
 
 STATE_KEY = "NEWSLETTER_STATE"
 
@@ -68,6 +80,15 @@ def load(settings):
         value = merged[key]
         _check(isinstance(value, int) and not isinstance(value, bool) and value > 0,
                f"NEWSLETTER[{key!r}] must be a whole number above 0")
+    from . import subscribe  # it raises this module's NewsletterSettingsError
+
+    merged["subscribe"] = subscribe.load(merged["subscribe"], settings)
+    # Checked when the build starts, so a wrong backend name fails before anything is written;
+    # credentials are looked for only when delivering.
+    try:
+        delivery_config.load(merged["delivery"])
+    except DeliveryConfigurationError as error:
+        raise NewsletterSettingsError(str(error)) from None
     return merged
 
 
