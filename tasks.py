@@ -49,26 +49,29 @@ def comments(c, config="comments/isso.cfg"):
 @task
 def test(c, k="", verbose=False):
     """Run the whole suite (installs Debian's chromium for the browser tests when missing)."""
-    ensure_chromium(c)
+    ensure_debian_packages(c)
     ensure_node_modules(c)
     selection = f"-k '{k}'" if k else ""
     c.run(f"{PYTHON} -m pytest {'-v' if verbose else '-q'} {selection}", pty=False)
 
 
-def ensure_chromium(c):
-    """Browser tests drive Debian's chromium; install it when missing and allowed to."""
-    if shutil.which("chromium"):
+def ensure_debian_packages(c):
+    """Browser tests drive Debian's chromium; the deploy tests run rsync. Install what is missing."""
+    missing = [package for package in ("chromium", "rsync") if not shutil.which(package)]
+    if not missing:
         return
     if os.geteuid() != 0:
-        print("chromium is missing: install Debian's 'chromium' package for the browser tests", file=sys.stderr)
+        print(f"missing: {', '.join(missing)}; install Debian's packages of that name for the browser "
+              "and deploy tests", file=sys.stderr)
         return
-    c.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null")
+    c.run(f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {' '.join(missing)} "
+          ">/dev/null")
 
 
 @task
 def screenshots(c, destination="screenshots"):
     """Photograph the pages listed in SCREENSHOTS (pelicanconf.py) at each width, to PNG files."""
-    ensure_chromium(c)
+    ensure_debian_packages(c)
     c.run(f"{PYTHON} -m publisher.screenshots --destination {destination}")
 
 
@@ -87,7 +90,7 @@ def newsletter_check(c, settings="publishconf.py"):
 @task(name="newsletter-preview")
 def newsletter_preview(c, number, destination="preview", settings="publishconf.py"):
     """Issue NUMBER per language: .html, .txt, .eml and PNG screenshots (375, 600 px, dark)."""
-    ensure_chromium(c)
+    ensure_debian_packages(c)
     c.run(f"{PYTHON} -m publisher.newsletter_review --settings {settings} preview {int(number)} "
           f"--destination {destination}")
 
