@@ -7,12 +7,16 @@
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
+    invoke new-post "Titre" [--lang fr] [--category C] [--tags a,b]   a post as a draft, with its metadata
+    invoke translate PATH [--to en] [--title T]   the translation's file, linked, with the original's Source-Hash
+    invoke newsletter-new [--date D]   the next issue as a draft, one file per language
     invoke newsletter-check        build aside and run every check on every newsletter email
     invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/
     invoke newsletter-send         drafts at the mailing provider (--test-to, --send, --schedule)
 """
 
 import os
+import shlex
 import shutil
 import sys
 
@@ -79,6 +83,33 @@ def ensure_node_modules(c):
     """axe-core, pinned by package-lock.json, runs inside chromium for the accessibility tests."""
     if not os.path.exists("node_modules/axe-core/axe.min.js"):
         c.run("npm ci --no-audit --no-fund --loglevel=error")
+
+
+@task(name="new-post")
+def new_post(c, title, lang=None, category=None, tags=None, date=None, slug=None, settings="pelicanconf.py"):
+    """Start a post: content/posts/LANG/<slug>.md with its metadata, as a draft (prints the path)."""
+    options = [f"--settings {settings}"] + ([f"--lang {lang}"] if lang else [])
+    options += [f"--category {shlex.quote(category)}"] if category else []
+    options += [f"--tags {shlex.quote(tags)}"] if tags else []
+    options += [f"--date {shlex.quote(date)}"] if date else []
+    options += [f"--slug {shlex.quote(slug)}"] if slug else []
+    c.run(f"{PYTHON} -m publisher.authoring new-post {shlex.quote(title)} {' '.join(options)}", pty=False)
+
+
+@task
+def translate(c, path, to=None, title=None, slug=None, settings="pelicanconf.py"):
+    """Start the translation of the original at PATH: linked, with its Source-Hash, as a draft."""
+    options = [f"--settings {settings}"] + ([f"--to {to}"] if to else [])
+    options += [f"--title {shlex.quote(title)}"] if title else []
+    options += [f"--slug {shlex.quote(slug)}"] if slug else []
+    c.run(f"{PYTHON} -m publisher.authoring translate {shlex.quote(path)} {' '.join(options)}", pty=False)
+
+
+@task(name="newsletter-new")
+def newsletter_new(c, date=None, settings="pelicanconf.py"):
+    """Start the next newsletter issue as a draft, one file per language (prints the paths)."""
+    options = [f"--settings {settings}"] + ([f"--date {shlex.quote(date)}"] if date else [])
+    c.run(f"{PYTHON} -m publisher.authoring newsletter-new {' '.join(options)}", pty=False)
 
 
 @task(name="newsletter-check")

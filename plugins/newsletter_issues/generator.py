@@ -28,7 +28,7 @@ class NewsletterGenerator(Generator):
             return
         self.state = state
         self.lang = self.settings.get("BILINGUAL_LANG") or self.settings["DEFAULT_LANG"]
-        pages = [page for page in self._read_all() if page is not None]
+        pages = [page for page in self._read_all() if page is not None and not self._is_draft(page)]
         mine = sorted((p for p in pages if p.lang == self.lang), key=lambda p: p.issue_number)
         mine = self._link_translations(mine, pages)
         previous = None
@@ -57,6 +57,15 @@ class NewsletterGenerator(Generator):
         page.override_url = self.state.prefix(page.lang) + ISSUE_URL.format(number=number)
         page.override_save_as = page.override_url + "index.html"
         return page
+
+    def _is_draft(self, page):
+        """A draft issue (Status: draft) is neither archived nor rendered, so it cannot be sent."""
+        if getattr(page, "status", "published") != "draft":
+            return False
+        if page.lang == self.lang:
+            logger.info("%s: a draft (Status: draft), left out until it says Status: published",
+                        self.state.relative(page.source_path))
+        return True
 
     def _link_translations(self, mine, pages):
         seen = {}
