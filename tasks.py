@@ -7,6 +7,7 @@
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
+    invoke bench         time one newsletter issue's render against npm mjml (benchmarks/)
     invoke new-post "Titre" [--lang fr] [--category C] [--tags a,b]   a post as a draft, with its metadata
     invoke translate PATH [--to en] [--title T]   the translation's file, linked, with the original's Source-Hash
     invoke newsletter-new [--date D]   the next issue as a draft, one file per language
@@ -138,6 +139,12 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
     options += ["--yes"] if yes else []
     options += [f"--schedule {schedule}"] if schedule else []
     c.run(f"{PYTHON} -m publisher.deliver {' '.join(options)}", pty=send and not yes)
+
+
+@task
+def bench(c, runs=300):
+    """Median time to render one newsletter issue in-process, and its ratio to npm mjml (Node)."""
+    c.run(f"{PYTHON} -m benchmarks.newsletter_render --runs {int(runs)}", pty=False)
 
 
 @task(name="i18n-extract")

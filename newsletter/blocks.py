@@ -44,9 +44,9 @@ class Block:
 
 def email_blocks(body_html, links):
     """The body as a list of Blocks; ``links`` is a LinkMaker."""
-    soup = BeautifulSoup(body_html, "html.parser")
+    soup = BeautifulSoup(body_html, "lxml")   # lxml: several times faster than html.parser
     blocks, text = [], []
-    for node in list(soup.contents):
+    for node in list((soup.body or soup).contents):
         block = _special_block(node, links)
         if block is None:
             if not (isinstance(node, NavigableString) and not node.strip()):

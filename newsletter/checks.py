@@ -16,7 +16,7 @@ SUBJECT_LIMIT = 78        # RFC 5322's recommended line length, and what inboxes
 
 def check_email(rendered, links, placeholder, exists, html_limit=HTML_LIMIT):
     """All problems of ``rendered`` (a RenderedIssue); ``links`` is its LinkMaker."""
-    soup = BeautifulSoup(rendered.html, "html.parser")
+    soup = BeautifulSoup(rendered.html, "lxml")   # a whole document: lxml reads it as html.parser would, faster
     return [
         *check_size(rendered.html, html_limit),
         *check_subject(rendered.subject),

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import jinja2
 from babel.dates import format_date
-from bs4 import BeautifulSoup
+from lxml import html as lxml_html
 from markupsafe import Markup
 from mjml import mjml2html
 
@@ -65,11 +65,12 @@ class Renderer:
         html = mjml2html(mjml, disable_comments=True, fonts={})
         text_source = self._render_template(env, TEXT_TEMPLATE, context)
         text = html_to_text(text_source, links_heading=self.translations_for(issue.lang).gettext("Links:"))
-        soup = BeautifulSoup(html, "html.parser")
+        # lxml rather than BeautifulSoup: this parse of the whole email was a third of the render time.
+        document = lxml_html.document_fromstring(html)
         return RenderedIssue(
             issue=issue, subject=issue.subject, mjml=mjml, html=html, text=text,
-            links=[a["href"] for a in soup.find_all("a", href=True)],
-            images=[(img.get("src", ""), img.get("alt")) for img in soup.find_all("img")],
+            links=[a.get("href") for a in document.iter("a") if a.get("href") is not None],
+            images=[(img.get("src", ""), img.get("alt")) for img in document.iter("img")],
         )
 
     def _context(self, issue, links, maker):
