@@ -97,3 +97,21 @@ def browser():
             yield browser
     except ChromiumMissing as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    """A delivery ledger in a test folder, held as a publishing run holds it."""
+    from newsletter.delivery.ledger import Ledger
+
+    ledger = Ledger(tmp_path / "ledger.json")
+    with ledger.locked():
+        yield ledger
+
+
+@pytest.fixture
+def campaigns(tmp_path):
+    """Issue 5 in French and English, as the build writes them to the outbox."""
+    from delivery_contract import make_campaign
+
+    return [make_campaign(tmp_path / "outbox", lang=lang) for lang in ("fr", "en")]

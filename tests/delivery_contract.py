@@ -43,17 +43,8 @@ def make_campaign(folder, number=5, lang="fr", subject=None, body="Bonjour à to
 
 
 class BackendContract:
-    """Subclass with a ``world`` fixture (see the module docstring)."""
-
-    @pytest.fixture
-    def ledger(self, tmp_path):
-        ledger = Ledger(tmp_path / "ledger.json")
-        with ledger.locked():
-            yield ledger
-
-    @pytest.fixture
-    def campaigns(self, tmp_path):
-        return [make_campaign(tmp_path / "outbox", lang=lang) for lang in ("fr", "en")]
+    """Subclass with a ``world`` fixture (see the module docstring); ``ledger`` and
+    ``campaigns`` come from conftest.py."""
 
     def deliver(self, world, ledger, campaigns, action=Action()):
         with world.backend() as backend:

@@ -74,18 +74,6 @@ class TestBrevoContract(BackendContract):
         return BrevoWorld(fake)
 
 
-# Shared by the tests below.
-
-@pytest.fixture
-def ledger(tmp_path):
-    ledger = Ledger(tmp_path / "ledger.json")
-    with ledger.locked():
-        yield ledger
-
-
-@pytest.fixture
-def campaigns(tmp_path):
-    return [make_campaign(tmp_path / "outbox", lang=lang) for lang in ("fr", "en")]
 
 
 def deliver(world, ledger, campaigns, action=Action(), **settings):

@@ -81,16 +81,6 @@ class TestButtondownContract(BackendContract):
         return ButtondownWorld(fake)
 
 
-@pytest.fixture
-def ledger(tmp_path):
-    ledger = Ledger(tmp_path / "ledger.json")
-    with ledger.locked():
-        yield ledger
-
-
-@pytest.fixture
-def campaigns(tmp_path):
-    return [make_campaign(tmp_path / "outbox", lang=lang) for lang in ("fr", "en")]
 
 
 def deliver(backend, ledger, campaigns, action=Action()):

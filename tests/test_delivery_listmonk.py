@@ -85,8 +85,6 @@ class TestListmonkContract(BackendContract):
 class Helpers:
     """The contract's fixtures and delivery, without running its tests again."""
 
-    ledger = BackendContract.ledger
-    campaigns = BackendContract.campaigns
     deliver = BackendContract.deliver
 
     def one_per_language(self, world):

@@ -104,16 +104,6 @@ def server():
         yield server
 
 
-@pytest.fixture
-def ledger(tmp_path):
-    ledger = Ledger(tmp_path / "ledger.json")
-    with ledger.locked():
-        yield ledger
-
-
-@pytest.fixture
-def campaigns(tmp_path):
-    return [make_campaign(tmp_path / "outbox", lang=lang) for lang in ("fr", "en")]
 
 
 @pytest.fixture
