@@ -11,9 +11,13 @@ Provider campaigns carry the campaign's key ("issue-5-fr") as their name or
 tag, so that ``find`` can recognise ours after a crash.
 """
 
+import logging
 from dataclasses import dataclass
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, OutcomeUnknown
+from .retry import RetryPolicy
+
+logger = logging.getLogger(__name__)
 
 DRAFT, SCHEDULED, SENDING, SENT = "draft", "scheduled", "sending", "sent"
 
@@ -46,7 +50,7 @@ class BaseBackend:
     def __init__(self, config, retry=None, timeout=30.0):
         """``config``: this backend's settings, merged over DEFAULTS, environment applied."""
         self.config = config
-        self.retry = retry
+        self.retry = retry or RetryPolicy()
         self.timeout = timeout
 
     @classmethod
@@ -86,6 +90,27 @@ class BaseBackend:
             raise ConfigurationError(f"no audience for {lang!r}: set NEWSLETTER['delivery']['{self.name}']"
                                      f"['audiences']['{lang}']", provider=self.name)
         return audiences[lang]
+
+    def without_repeating(self, call, took, describe):
+        """``call()`` a request that must not happen twice (a create, a send).
+
+        When its answer is lost (OutcomeUnknown), ``took()`` asks the provider
+        whether it happened: a result other than None is returned as the
+        outcome; otherwise the request is made again after the policy's wait,
+        at most ``retry.attempts`` times in all, then the last error is raised.
+        """
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                return call()
+            except OutcomeUnknown as error:
+                outcome = took()
+                if outcome is not None:
+                    logger.info("%s: the provider had done it, though its answer was lost", describe)
+                    return outcome
+                if attempt == self.retry.attempts:
+                    raise
+                logger.warning("%s: %s; not done at %s, trying again", describe, error, self.name)
+                self.retry.sleep(self.retry.wait_before(attempt, error))
 
     def describe_audience(self, lang):
         """Who gets the language's issue, in words, for the editor's confirmation."""

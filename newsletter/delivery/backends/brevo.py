@@ -58,7 +58,6 @@ from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
 from ..errors import (ConfigurationError, DeliveryError, InvalidRequest, OutcomeUnknown, ProviderUnavailable,
                       ReconciliationNeeded)
 from ..http import HttpApi
-from ..retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +88,6 @@ class BrevoBackend(BaseBackend):
 
     def __init__(self, config, retry=None, timeout=30.0):
         super().__init__(config, retry, timeout)
-        self.policy = retry or RetryPolicy()
         self.api = None
 
     @classmethod
@@ -121,7 +119,7 @@ class BrevoBackend(BaseBackend):
     def open(self):
         self.require("api_key")
         self.api = HttpApi(provider=self.name, base_url=self.config["base_url"],
-                           headers={"api-key": str(self.config["api_key"])}, retry=self.policy,
+                           headers={"api-key": str(self.config["api_key"])}, retry=self.retry,
                            timeout=(5, self.timeout), secrets=self.secrets)
 
     def close(self):
@@ -135,7 +133,7 @@ class BrevoBackend(BaseBackend):
         body = {"name": campaign.key, "tag": campaign.key, **self._content(campaign),
                 "recipients": {"listIds": list(self.audience(campaign.lang)["list_ids"])}}
         error = None
-        for attempt in range(1, self.policy.attempts + 1):
+        for attempt in range(1, self.retry.attempts + 1):
             if error is not None:
                 self._pause(attempt - 1, error)
                 found = self.find(campaign)
@@ -144,7 +142,7 @@ class BrevoBackend(BaseBackend):
                                 campaign.key, found.id)
                     return found
                 logger.info("%s: not at Brevo after the lost answer; creating it again (%d/%d)", campaign.key,
-                            attempt, self.policy.attempts)
+                            attempt, self.retry.attempts)
             try:
                 answer = self.api.request("POST", "/emailCampaigns", json=body)
             except OutcomeUnknown as unknown:
@@ -154,12 +152,12 @@ class BrevoBackend(BaseBackend):
             if error is not None:
                 self._check_single(campaign, remote.id)
             return remote
-        self._pause(self.policy.attempts, error)
+        self._pause(self.retry.attempts, error)
         found = self.find(campaign)
         if found is not None:
             return found
         raise ProviderUnavailable(
-            f"{campaign.key}: Brevo did not answer {self.policy.attempts} attempts to create the campaign "
+            f"{campaign.key}: Brevo did not answer {self.retry.attempts} attempts to create the campaign "
             f"({error}), and none is there by that name: nothing was created; publish again later",
             provider=self.name)
 
@@ -227,7 +225,7 @@ class BrevoBackend(BaseBackend):
     def send_now(self, remote_id, campaign, journal):
         path = f"/emailCampaigns/{self._path_id(remote_id)}/sendNow"
         error = None
-        for attempt in range(1, self.policy.attempts + 1):
+        for attempt in range(1, self.retry.attempts + 1):
             if error is not None:
                 self._pause(attempt - 1, error)
                 remote = self.get(remote_id)
@@ -236,7 +234,7 @@ class BrevoBackend(BaseBackend):
                                 remote.state)
                     return
                 logger.info("%s: still a draft at Brevo after the lost answer; asking again (%d/%d)",
-                            campaign.key, attempt, self.policy.attempts)
+                            campaign.key, attempt, self.retry.attempts)
             try:
                 self.api.request("POST", path)
                 return
@@ -247,11 +245,11 @@ class BrevoBackend(BaseBackend):
                 if error is None or self.get(remote_id).state == DRAFT:
                     raise
                 return
-        self._pause(self.policy.attempts, error)
+        self._pause(self.retry.attempts, error)
         if self.get(remote_id).state != DRAFT:
             return
         raise ProviderUnavailable(
-            f"{campaign.key}: Brevo did not answer {self.policy.attempts} requests to send campaign {remote_id} "
+            f"{campaign.key}: Brevo did not answer {self.retry.attempts} requests to send campaign {remote_id} "
             f"({error}) and it is still a draft there: nothing was sent; publish again later with --send",
             provider=self.name)
 
@@ -310,7 +308,7 @@ class BrevoBackend(BaseBackend):
                 provider=self.name)
 
     def _pause(self, attempt, error):
-        self.policy.sleep(self.policy.wait_before(attempt, error))
+        self.retry.sleep(self.retry.wait_before(attempt, error))
 
     def _untrusted(self, campaign, why):
         return ReconciliationNeeded(f"cannot tell whether Brevo holds '{campaign.key}': {why}. Look for it in Brevo "

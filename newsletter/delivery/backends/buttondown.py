@@ -39,7 +39,7 @@ import uuid
 from datetime import timezone
 
 from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
-from ..errors import (AuthenticationError, ConfigurationError, DeliveryError, OutcomeUnknown,
+from ..errors import (AuthenticationError, ConfigurationError, DeliveryError,
                       ReconciliationNeeded)
 from ..http import HttpApi
 
@@ -196,22 +196,14 @@ class ButtondownBackend(BaseBackend):
         The request is not repeated blindly: when its outcome is unknown (no
         answer, a 5xx), the email is read back, and only a draft is sent again.
         """
-        policy = self.api.retry
-        for attempt in range(1, policy.attempts + 1):
-            try:
-                self.api.request("PATCH", f"/emails/{remote_id}", json={"status": "about_to_send"},
-                                 headers={"X-Idempotency-Key": uuid.uuid4().hex}, repeatable=False)
-                return
-            except OutcomeUnknown as error:
-                remote = self.get(remote_id)
-                if remote.state != DRAFT:
-                    logger.info("%s: Buttondown has it %s after an unanswered send", campaign.key, remote.state)
-                    return
-                if attempt == policy.attempts:
-                    raise
-                delay = policy.wait_before(attempt, error)
-                logger.warning("%s: the send was not taken (%s); trying again in %.1f s", campaign.key, error, delay)
-                policy.sleep(delay)
+        def took():
+            remote = self.get(remote_id)
+            return remote if remote.state != DRAFT else None
+
+        self.without_repeating(
+            lambda: self.api.request("PATCH", f"/emails/{remote_id}", json={"status": "about_to_send"},
+                                     headers={"X-Idempotency-Key": uuid.uuid4().hex}, repeatable=False),
+            took, f"{campaign.key}: send")
 
     # Helpers.
 

@@ -61,7 +61,6 @@ import logging
 from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
 from ..errors import ConfigurationError, InvalidRequest, OutcomeUnknown, ReconciliationNeeded
 from ..http import HttpApi
-from ..retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +92,6 @@ class ListmonkBackend(BaseBackend):
     def __init__(self, config, retry=None, timeout=30.0):
         super().__init__(config, retry, timeout)
         self.api = None
-        self.policy = retry or RetryPolicy()
 
     @classmethod
     def check_settings(cls, settings, where):
@@ -153,25 +151,22 @@ class ListmonkBackend(BaseBackend):
     def create_draft(self, campaign, idempotency_key):
         """POST the campaign; when the answer is lost, look for it before trying again."""
         payload = self._payload(campaign)
-        for attempt in range(1, self.policy.attempts + 1):
-            try:
-                data = self.api.request("POST", "/api/campaigns", json=payload)
-            except OutcomeUnknown as error:
-                found = self.find(campaign)
-                if found is not None:
-                    logger.info("%s: listmonk created it (id %s) though its answer was lost", campaign.key, found.id)
-                    return found
-                if attempt == self.policy.attempts:
-                    raise OutcomeUnknown(f"{error.args[0]}; {campaign.key} is not at listmonk after {attempt} tries",
-                                         provider=self.name, status=error.status) from None
-                logger.warning("%s: %s; it did not reach listmonk, creating it again", campaign.key, error)
-                self.policy.sleep(self.policy.wait_before(attempt, error))
-                continue
-            remote = self._remote(_data(data, "POST /api/campaigns"))
-            if attempt > 1:
-                self.find(campaign)  # a late first try would show as a second campaign: stop then
-            return remote
-        raise AssertionError("unreachable")
+        tries, created = [], []
+
+        def create():
+            tries.append(1)
+            created.append(self._remote(_data(self.api.request("POST", "/api/campaigns", json=payload),
+                                              "POST /api/campaigns")))
+            return created[-1]
+
+        try:
+            remote = self.without_repeating(create, lambda: self.find(campaign), f"{campaign.key}: create")
+        except OutcomeUnknown as error:
+            raise OutcomeUnknown(f"{error.args[0]}; {campaign.key} is not at listmonk after {len(tries)} tries",
+                                 provider=self.name, status=error.status) from None
+        if len(tries) > 1 and created:
+            self.find(campaign)  # a late first try would show as a second campaign: stop then
+        return remote
 
     def find(self, campaign):
         """Ours by its own name and tag, never 'something came back'; None only when surely absent."""
@@ -224,19 +219,13 @@ class ListmonkBackend(BaseBackend):
     def _change_status(self, remote_id, status, done):
         """PUT the status once; when the answer is lost, read the campaign before trying again."""
         path = f"/api/campaigns/{int(remote_id)}/status"
-        for attempt in range(1, self.policy.attempts + 1):
-            try:
-                self.api.request("PUT", path, json={"status": status}, repeatable=False)
-                return
-            except OutcomeUnknown as error:
-                state = self.get(remote_id).state
-                if state in done:
-                    logger.info("campaign %s: listmonk made it %s though its answer was lost", remote_id, status)
-                    return
-                if attempt == self.policy.attempts:
-                    raise
-                logger.warning("campaign %s: %s; still %s, asking again", remote_id, error, state)
-                self.policy.sleep(self.policy.wait_before(attempt, error))
+
+        def took():
+            remote = self.get(remote_id)
+            return remote if remote.state in done else None
+
+        self.without_repeating(lambda: self.api.request("PUT", path, json={"status": status}, repeatable=False),
+                               took, f"campaign {remote_id}: {status}")
 
     def _payload(self, campaign):
         html, text = campaign.with_unsubscribe(UNSUBSCRIBE_TAG, _escape(campaign.html), _escape(campaign.text))

@@ -51,7 +51,6 @@ from urllib.parse import quote
 from ..base import DRAFT, BaseBackend, Remote
 from ..errors import (AuthenticationError, ConfigurationError, DeliveryError, InvalidRequest,
                       ProviderUnavailable)
-from ..retry import RetryPolicy
 from ..subscribers import normalise_address, readers
 
 logger = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ class SmtpBackend(BaseBackend):
     def __init__(self, config, retry=None, timeout=30.0):
         config = {**self.DEFAULTS, **config}
         self.check_settings(config, f"NEWSLETTER['delivery'][{self.name!r}]")
-        super().__init__(config, retry or RetryPolicy(), config["timeout"] or timeout)
+        super().__init__(config, retry, config["timeout"] or timeout)
         self.security = config["security"]
         self.port = int(config["port"] or SECURITY_PORTS[self.security])
         self._smtp = None
