@@ -21,7 +21,6 @@ import logging
 import sys
 import tempfile
 from datetime import datetime
-from pathlib import Path
 
 from pelican.settings import read_settings
 
@@ -31,7 +30,8 @@ from newsletter.delivery.dispatch import Action, Dispatcher
 from newsletter.delivery.errors import ConfigurationError, DeliveryError
 from newsletter.delivery.ledger import Ledger, LedgerError
 
-from .build import EXIT_FAILURE, build_site, report_failure
+from .build import EXIT_FAILURE, report_failure
+from .newsletter_review import build_and_check
 
 logger = logging.getLogger(__name__)
 
@@ -84,19 +84,21 @@ def ask(campaigns, backend):
 def main(argv=None):
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    settings = None
     try:
         action = _action(args)
         settings = delivery_settings(args.settings)
         if args.outbox:
             return _run(settings, read_outbox(args.outbox, settings["placeholder"]), action, args)
         with tempfile.TemporaryDirectory() as folder:
-            report = build_site(args.settings, Path(folder) / "output")
-            return _run(settings, read_outbox(report.output.parent / "outbox", settings["placeholder"]), action, args)
+            report, state = build_and_check(args.settings, folder)
+            return _run(settings, read_outbox(state.outbox(report.output), settings["placeholder"]), action, args)
     except (ConfigurationError, LedgerError, OutboxError, NotConfirmed, ValueError) as error:
         print(f"Newsletter not delivered: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except DeliveryError as error:
-        print(f"Newsletter delivery stopped: {error}. The ledger ({args.ledger_hint}) records what was done; "
+        ledger = settings["ledger"] if settings else "the ledger"
+        print(f"Newsletter delivery stopped: {error}. The ledger ({ledger}) records what was done; "
               "run again once the cause is fixed: nothing will be created or sent twice.", file=sys.stderr)
         return EXIT_PROVIDER
     except Exception as exc:  # noqa: BLE001 - one line, as the build reports it
@@ -108,7 +110,6 @@ def _run(settings, campaigns, action, args):
     if not chosen:
         print("No newsletter issue to deliver.", file=sys.stderr)
         return 0
-    args.ledger_hint = settings["ledger"]
     interactive = sys.stdin.isatty()
     if action.kind == "send" and not args.yes and not interactive:
         raise NotConfirmed("--send without a terminal needs --yes as well")
@@ -144,7 +145,6 @@ def _parser():
     parser.add_argument("--send", action="store_true", help="send the newest issue (or --issue N) to its readers")
     parser.add_argument("--schedule", metavar="WHEN", help="have the provider send it at WHEN (ISO 8601 with zone)")
     parser.add_argument("--yes", action="store_true", help="do not ask before sending (for scripts)")
-    parser.set_defaults(ledger_hint="the ledger")
     return parser
 
 

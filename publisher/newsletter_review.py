@@ -70,7 +70,7 @@ def preview(number, settings_file="publishconf.py", destination="preview", brows
             raise NoSuchIssue(f"no issue {number} in content/{state.config['path']}/ "
                               f"(issues: {', '.join(map(str, known)) or 'none'})")
         destination.mkdir(parents=True, exist_ok=True)
-        outbox = report.output.parent / "outbox"
+        outbox = state.outbox(report.output)
         written = []
         for rendered in emails:
             key = rendered.issue.key

@@ -15,15 +15,10 @@ from publisher.build import swap_into_place
 logger = logging.getLogger(__name__)
 
 
-def folder(state, output):
-    configured = state.config["outbox"]
-    return Path(configured).resolve() if configured else Path(output).resolve().parent / "outbox"
-
-
 def write(state, output):
     if not state.rendered:
         return None
-    target = folder(state, output)
+    target = state.outbox(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     config = state.config

@@ -1,6 +1,7 @@
 """What the language runs of one build share: settings, the issues read, the emails rendered."""
 
 import logging
+from pathlib import Path
 
 from newsletter.render import in_language
 
@@ -41,6 +42,11 @@ class NewsletterState:
     def relative(self, path):
         build = self.build
         return build.relative_path(path) if build is not None else path
+
+    def outbox(self, output):
+        """Where the .eml files of a build into ``output`` go (NEWSLETTER['outbox'], else beside it)."""
+        configured = self.config["outbox"]
+        return Path(configured).resolve() if configured else Path(output).resolve().parent / "outbox"
 
     def record(self, lang, issues):
         self.issues[lang] = issues
