@@ -118,7 +118,7 @@ def main(argv=None):
                         help="override a setting with a string value, e.g. --set SITEURL=http://localhost:8000")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    _configure_logging(args.debug)
+    configure_logging(args.debug)
     if any("=" not in item for item in args.set):
         parser.error("--set takes KEY=VALUE, e.g. --set SITEURL=http://localhost:8000")
     overrides = dict(item.split("=", 1) for item in args.set)
@@ -144,7 +144,7 @@ def report_failure(exc, output):
     return EXIT_FAILURE
 
 
-def _configure_logging(debug):
+def configure_logging(debug):
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     root = logging.getLogger()

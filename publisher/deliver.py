@@ -64,9 +64,9 @@ def select(campaigns, number=None, lang=None, first_issue=1, newest_only=False):
     return chosen
 
 
-def delivery_settings(settings_file):
+def delivery_settings(pelican_settings):
     """NEWSLETTER['delivery'] merged and checked, with the newsletter's unsubscribe placeholder."""
-    newsletter = read_settings(str(settings_file)).get("NEWSLETTER", {})
+    newsletter = pelican_settings.get("NEWSLETTER", {})
     newsletter = newsletter if isinstance(newsletter, dict) else {}
     settings = delivery_config.load(newsletter.get("delivery"))
     settings["placeholder"] = newsletter.get("unsubscribe_placeholder") or UNSUBSCRIBE_PLACEHOLDER
@@ -87,7 +87,7 @@ def main(argv=None):
     settings = None
     try:
         action = _action(args)
-        settings = delivery_settings(args.settings)
+        settings = delivery_settings(read_settings(str(args.settings)))
         if args.outbox:
             return _run(settings, read_outbox(args.outbox, settings["placeholder"]), action, args)
         with tempfile.TemporaryDirectory() as folder:

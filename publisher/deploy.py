@@ -132,19 +132,36 @@ class DeployReport:
                 f"in {self.seconds:.2f} s")
 
 
-def deploy(output_dir, target_settings, dry_run=False, root=None):
-    """Deploy ``output_dir`` to the target ``target_settings`` (the DEPLOY setting) names."""
+def deploy(output_dir, target_settings, dry_run=False, root=None, progress=None):
+    """Deploy ``output_dir`` to the target ``target_settings`` (the DEPLOY setting) names.
+
+    ``progress(done, total)``, when given, is called as the folder target compares files
+    (rsync and git each run as one command, and report nothing until done).
+    """
     started = time.perf_counter()
     settings = load_settings(target_settings)
     root = Path(root or os.getcwd()).resolve()
     output = _checked_output(Path(output_dir), root)
     name = settings["target"]
     logger.info("Deploying %s with the %s target%s", output, name, " (dry run)" if dry_run else "")
-    report = DEPLOYERS[name](output, settings[name], dry_run, root)
+    report = DEPLOYERS[name](output, settings[name], dry_run, root, progress or _no_progress)
     report.url = settings["url"] or report.url
     report.seconds = time.perf_counter() - started
     logger.info("%s", report.summary())
     return report
+
+
+def reaches_network(target_settings):
+    """Whether deploying to ``target_settings`` contacts another machine (even in a dry run)."""
+    settings = load_settings(target_settings)
+    return settings["target"] == "rsync" and _is_remote(settings["rsync"]["destination"])
+
+
+def address(target_settings):
+    """Where the site goes, in words: the public address, else the target's destination."""
+    settings = load_settings(target_settings)
+    options = settings[settings["target"]]
+    return settings["url"] or options.get("destination") or options.get("path") or options.get("repository")
 
 
 def _checked_output(output, root):
@@ -275,13 +292,17 @@ class _Plan:
     unchanged: int = 0
 
 
-def _deploy_folder(output, options, dry_run, root):
+def _no_progress(done, total):
+    pass
+
+
+def _deploy_folder(output, options, dry_run, root, progress):
     target = (root / Path(options["path"]).expanduser()).resolve()
     _refuse_dangerous(output, target, root, "DEPLOY['folder']['path']")
     if target.exists() and not target.is_dir():
         raise DeployError("folder", f"{target} is a file, not a folder: remove it or change DEPLOY['folder']['path']")
     try:
-        plan = _plan_folder(output, target)
+        plan = _plan_folder(output, target, progress)
         if not dry_run:
             _apply(plan, output, target)
     except OSError as exc:
@@ -291,11 +312,12 @@ def _deploy_folder(output, options, dry_run, root):
                         plan.deleted, plan.unchanged)
 
 
-def _plan_folder(output, target):
+def _plan_folder(output, target, progress):
     src_files, src_dirs = _scan(output)
     dst_files, dst_dirs = _scan(target)
     plan = _Plan()
-    for rel, path in sorted(src_files.items()):
+    for done, (rel, path) in enumerate(sorted(src_files.items()), 1):
+        progress(done, len(src_files))
         if rel not in dst_files:
             plan.copied.append(rel)
         elif _same_bytes(path, dst_files[rel]):
@@ -396,7 +418,7 @@ def _put_in_place(plan, staged, target):
 ITEM = re.compile(r"([<>ch.][fdLDS].{9}|\*deleting  ) (.*)")
 
 
-def _deploy_rsync(output, options, dry_run, root):
+def _deploy_rsync(output, options, dry_run, root, progress):
     destination = options["destination"]
     if not shutil.which("rsync"):
         raise DeployError("rsync", "the rsync command is not installed: install Debian's rsync package "
@@ -496,7 +518,7 @@ class _Git:
         return result.stdout if check else result
 
 
-def _deploy_git(output, options, dry_run, root):
+def _deploy_git(output, options, dry_run, root, progress):
     repository = (root / Path(options["repository"]).expanduser()).resolve()
     if not shutil.which("git"):
         raise DeployError("git", "the git command is not installed: install Debian's git package")

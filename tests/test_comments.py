@@ -177,6 +177,22 @@ def test_a_server_that_never_answers_is_given_up_after_its_timeout(project, capl
     assert "Premier commentaire" in project.page("article-a-commenter/").get_text()
 
 
+def test_fetch_false_asks_nothing_and_shows_the_cached_comments(project, caplog):
+    url = build_with_fetched_comment(project)
+    listening = socket.create_server(("127.0.0.1", int(url.rstrip("/").rsplit(":", 1)[1])))
+    listening.setblocking(False)
+    try:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            report = project.build(COMMENTS=isso_setting(project, url, fetch=False))
+        with pytest.raises(BlockingIOError):
+            listening.accept()  # nobody connected
+    finally:
+        listening.close()
+    assert report.warnings == 0 and not warnings_about_comments(caplog)
+    assert "Premier commentaire" in project.page("article-a-commenter/").get_text()
+
+
 def test_a_first_build_without_server_or_cache_still_publishes(project, caplog):
     with caplog.at_level(logging.WARNING):
         report = project.build(COMMENTS=isso_setting(project, "http://127.0.0.1:9/"))

@@ -22,6 +22,9 @@ DEFAULTS = {
     # and seconds all of a build's requests may take together.
     "timeout": 5,
     "total_timeout": 30,
+    # False: ask the comment service nothing and show the cached comments
+    # (what `invoke publish --dry-run` does, so that it makes no request).
+    "fetch": True,
     # The last comments fetched, used when the service cannot be reached.
     # Relative paths are taken from the folder the build runs in.
     "cache_file": "cache/comments/{provider}.json",
@@ -53,7 +56,8 @@ def load(settings):
     merged = {**copy.deepcopy(DEFAULTS), **{k: copy.deepcopy(v) for k, v in given.items() if k in DEFAULTS}}
     _one_of(merged, "default_state", STATES)
     _one_of(merged, "thread_per", THREAD_MODES)
-    _check(isinstance(merged["feeds"], bool), "COMMENTS['feeds'] must be True or False")
+    for key in ("feeds", "fetch"):
+        _check(isinstance(merged[key], bool), f"COMMENTS[{key!r}] must be True or False")
     for key in ("timeout", "total_timeout"):
         value = merged[key]
         _check(isinstance(value, Real) and not isinstance(value, bool) and value > 0,

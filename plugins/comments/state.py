@@ -48,7 +48,7 @@ class CommentsState:
             thread.comments = sort_oldest_first(_comments(records))
 
     def _fetch(self, threads):
-        if not threads or not self.provider.reads_comments or self.unreachable:
+        if not threads or not self.provider.reads_comments or self.unreachable or not self.config["fetch"]:
             return
         if self._http is None:
             self._http = HttpClient(self.config["timeout"], self.config["total_timeout"])

@@ -44,7 +44,9 @@ def build_index(output_path, pages, config):
     if binary is None or not Path(binary).is_file():
         raise IndexerError(f"Pagefind's binary was not found ({binary or 'not installed'}); {INSTALL_HINT}")
     _run(binary, _options(output, bundle, pages, config), config["timeout"])
-    return _page_counts(bundle)
+    counts = _page_counts(bundle)
+    _sort_entry(bundle / "pagefind-entry.json")
+    return counts
 
 
 def _options(output, bundle, pages, config):
@@ -91,3 +93,10 @@ def _page_counts(bundle):
         raise IndexerError(f"Pagefind wrote no bundle into {bundle}; run `{COMMAND}` to see why")
     languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
     return {lang: data.get("page_count", 0) for lang, data in languages.items()}
+
+
+def _sort_entry(entry):
+    """Pagefind lists the languages in a different order from one run to the next: sorted, the
+    file has the same bytes whenever the site has, so a deploy does not move it for nothing."""
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")), encoding="utf-8")
