@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: publish test build serve clean
+.PHONY: publish check test build serve bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ test: $(STAMP)
 
 build: $(STAMP)
 	$(VENV)/bin/invoke build
+
+check: $(STAMP)
+	$(VENV)/bin/invoke check
+
+bench: $(STAMP)
+	$(VENV)/bin/invoke bench
 
 serve: $(STAMP)
 	$(VENV)/bin/invoke serve

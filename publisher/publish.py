@@ -26,6 +26,7 @@ error; 3 a check of the built site failed; 4 the deploy failed; 5 the mailing pr
 """
 
 import argparse
+from collections import Counter
 import copy
 import logging
 import shutil
@@ -209,7 +210,8 @@ def _newsletter(summary, delivery, options, steps):
     if options.dry_run:
         with steps.step("newsletter") as step:
             summary.would = _would(campaigns, newest, delivery, options)
-            step.result = "; ".join(summary.would) or "nothing to deliver"
+            step.result = (f"{_plural(len(summary.would), 'thing')} to do at {delivery['backend']}, listed below"
+                           if summary.would else f"nothing new for {delivery['backend']}")
         return
     backend = delivery_config.open_backend(delivery)
     if options.send:
@@ -240,10 +242,10 @@ def _confirm(newest, backend, options):
 
 
 def _newsletter_line(summary, provider):
-    acted = [outcome for outcome in summary.outcomes if outcome.done]
-    if not acted:
+    done = Counter(what for outcome in summary.outcomes for what in outcome.done)
+    if not done:
         return f"nothing new for {provider} ({len(summary.unchanged)} already there)"
-    return "; ".join(f"{o.key}: {', '.join(o.done)}" for o in acted) + f" ({provider})"
+    return f"at {provider}: " + ", ".join(f"{what} ×{count}" for what, count in done.items())
 
 
 def _would(campaigns, newest, delivery, options):
