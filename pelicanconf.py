@@ -8,6 +8,9 @@ SITEURL = ""
 FEED_DOMAIN = "http://127.0.0.1:8000"
 
 PATH = "content"
+# Editors' lock, swap and backup files (.#post.md, post.md~, #post.md#) are
+# not content. Pelican's default "**/.*" never matches a bare file name.
+IGNORE_FILES = [".*", "*~", "#*#"]
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "media", "files"]

@@ -1,8 +1,9 @@
 """The editor's commands (invoke). Each task orders steps; the logic lives in publisher/ and plugins/.
 
-    invoke publish       build both languages for production into output/
+    invoke publish       build, check, deploy, then the newsletter's drafts (--dry-run, --send, --test-to)
+    invoke check         build aside and run publish's checks; deploy and send nothing
     invoke build         build with the local settings (pelicanconf.py)
-    invoke serve         rebuild on change and serve on http://127.0.0.1:8000
+    invoke serve         serve on http://127.0.0.1:8000; rebuild on every save and reload the open page
     invoke comments      run the Isso comment server for local work (http://127.0.0.1:8080/)
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
@@ -33,16 +34,28 @@ def build(c, settings="pelicanconf.py", output="output"):
     c.run(f"{PYTHON} -m publisher.build --settings {settings} --output {output}", pty=False)
 
 
-@task
-def publish(c, output="output"):
-    """The main job: build both languages for production. Needs no network and no secret."""
-    build(c, settings="publishconf.py", output=output)
+@task(iterable=["test_to"])
+def publish(c, settings="publishconf.py", output="output", dry_run=False, send=False, yes=False, test_to=None,
+            no_newsletter=False):
+    """The main job: build, check, deploy (DEPLOY), then newsletter drafts. Exit codes: README."""
+    options = [f"--settings {settings}", f"--output {output}"]
+    options += [flag for flag, wanted in (("--dry-run", dry_run), ("--send", send), ("--yes", yes),
+                                          ("--no-newsletter", no_newsletter)) if wanted]
+    options += [f"--test-to {shlex.quote(address)}" for address in test_to or []]
+    # A terminal shows the progress bars and lets --send ask before sending.
+    c.run(f"{PYTHON} -m publisher.publish {' '.join(options)}", pty=sys.stdout.isatty() and sys.stdin.isatty())
 
 
 @task
-def serve(c, port=8000):
-    """Rebuild on every change and serve the site locally."""
-    c.run(f"{PYTHON} -m pelican content -s pelicanconf.py --autoreload --listen --port {port}")
+def check(c, settings="publishconf.py"):
+    """Build into a temporary folder and run every check publish runs; deploy and send nothing."""
+    c.run(f"{PYTHON} -m publisher.publish --settings {settings} --check-only", pty=False)
+
+
+@task
+def serve(c, port=8000, settings="pelicanconf.py", output="output"):
+    """Build, serve on http://127.0.0.1:PORT, rebuild on every change and reload the open pages."""
+    c.run(f"{PYTHON} -m publisher.serve --settings {settings} --port {int(port)} --output {output}")
 
 
 @task

@@ -144,9 +144,12 @@ def report_failure(exc, output):
     return EXIT_FAILURE
 
 
-def configure_logging(debug):
+def configure_logging(debug, log_filter=None):
+    """"LEVEL: message" lines on stderr (with ``log_filter`` on them, if given)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    if log_filter is not None:
+        handler.addFilter(log_filter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)

@@ -281,3 +281,16 @@ def test_an_image_line_naming_a_missing_file(project):
     assert any(line.startswith("ERROR: content/posts/fr/image-absente.md: Image: '{static}/images/absente.jpg' is not an image")
                for line in result.stderr.splitlines()), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_editors_lock_swap_and_backup_files_are_not_content(tmp_path):
+    from small_project import SmallProject
+
+    project = SmallProject(tmp_path)
+    clean = project.build()
+    junk = "Title: not a post\nLang: xx\n\nhalf-saved"
+    for name in (".#article-a-commenter.md", "article-a-commenter.md~", "#article-a-commenter.md#"):
+        project.write(f"content/posts/fr/{name}", junk)
+    report = project.build()
+    assert (report.pages, report.warnings) == (clean.pages, clean.warnings)
+    assert "half-saved" not in "".join(p.read_text() for p in project.output.rglob("*.html"))
