@@ -121,6 +121,16 @@ def test_each_feed_parses_and_holds_its_language_only(site, lang, feed):
     assert all(i.startswith(("tag:elise-marchand.example,", site.siteurl)) for i in ids), ids
 
 
+@pytest.mark.parametrize("feed", ["atom", "rss"])
+def test_each_language_feed_names_its_language_and_its_home(site, feed):
+    french, english = (feedparser.parse((site.output / prefix / f"feeds/{feed}.xml").read_bytes())
+                       for prefix in ("", "en/"))
+    assert (french.feed.language, english.feed.language) == ("fr", "en")
+    assert (french.feed.link, english.feed.link) == (site.siteurl + "/", site.siteurl + "/en/")
+    if feed == "atom":
+        assert french.feed.id != english.feed.id
+
+
 def test_feed_ids_are_stable_across_builds(site, tmp_path):
     again = build_sample(tmp_path / "again")
     for feed in ("feeds/atom.xml", "en/feeds/atom.xml"):

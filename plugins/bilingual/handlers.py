@@ -243,11 +243,19 @@ def on_articles_listed(generator):
 
 
 def on_feed_generated(context, feed):
-    """Feeds hold their own language only, even when lists show the other one."""
+    """Feeds hold their own language only, even when lists show the other one; each names its
+    language and its language's home (Pelican gives every feed the site's root as link and
+    id, and feed readers that go by the id would merge the French and English feeds)."""
     build, lang = _run(context)
-    foreign = build.listed_from_elsewhere[lang] if build else ()
+    if not build:
+        return
+    foreign = build.listed_from_elsewhere[lang]
     if foreign:
         feed.items = [item for item in feed.items if not any(item["link"].endswith("/" + url) for url in foreign)]
+    if feed.feed.get("id") == feed.feed["link"]:
+        feed.feed["id"] = feed.feed["link"] + build.prefix(lang)
+    feed.feed["link"] += build.prefix(lang)
+    feed.feed["language"] = lang
 
 
 def on_content_written(path, context):
