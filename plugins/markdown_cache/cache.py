@@ -1,0 +1,137 @@
+"""Conversions kept by content: in memory, in the cache file, and made ahead in parallel."""
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from fnmatch import fnmatch
+
+import markdown
+from markdown import Markdown
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+def fingerprint(markdown_config):
+    """What, besides the text, decides a conversion: Markdown's version and the MARKDOWN setting."""
+    return json.dumps({"markdown": markdown.__version__, "config": markdown_config, "format": FORMAT},
+                      sort_keys=True, default=repr)
+
+
+class ConversionCache:
+    """key -> [html, Meta or None]; the key hashes the fingerprint, the text and whether the
+    front matter is read (Pelican converts Summary-like fields without it)."""
+
+    def __init__(self, path, fingerprint):
+        self.path = path
+        self.fingerprint = fingerprint
+        self.entries = self._read()
+        self.kept = set()      # keys this build used or made: the next file holds these
+        self.hits = self.misses = 0
+        self.converted_ahead = 0
+        self._saved = set(self.entries)  # what the file holds: an unchanged build does not rewrite it
+
+    def key(self, text, with_meta):
+        digest = hashlib.sha256(self.fingerprint.encode("utf-8"))
+        digest.update(b"\0meta\0" if with_meta else b"\0body\0")
+        digest.update(text.encode("utf-8"))
+        return digest.hexdigest()
+
+    def get(self, key):
+        entry = self.entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.kept.add(key)
+        return entry
+
+    def put(self, key, html, meta):
+        self.entries[key] = [html, meta]
+        self.kept.add(key)
+
+    def save(self):
+        """Write the entries this build used, if they differ from the file's."""
+        if self.path is None or self._saved == self.kept:
+            return
+        data = {"fingerprint": self.fingerprint, "entries": {key: self.entries[key] for key in sorted(self.kept)}}
+        folder = os.path.dirname(self.path)
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".markdown-cache-", dir=folder)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
+            os.replace(temporary, self.path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        self._saved = set(self.kept)
+
+    def _read(self):
+        if self.path is None or not os.path.exists(self.path):
+            return {}
+        try:
+            with open(self.path, encoding="utf-8") as stream:
+                data = json.load(stream)
+        except (OSError, ValueError) as error:
+            # Only a cache: the build converts again and rewrites it.
+            logger.warning("markdown_cache: %s cannot be read (%s); converting every file again", self.path, error)
+            return {}
+        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
+            return {}  # another Markdown version or MARKDOWN setting: every conversion may differ
+        return data.get("entries", {})
+
+
+def markdown_files(root, extensions, ignore):
+    """Every Markdown file under ``root``, skipping what Pelican's IGNORE_FILES skips."""
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if not _ignored(name, ignore))
+        found += [os.path.join(folder, name) for name in sorted(names)
+                  if name.rsplit(".", 1)[-1] in extensions and not _ignored(name, ignore)]
+    return found
+
+
+def _ignored(name, patterns):
+    return any(fnmatch(name, pattern) for pattern in patterns)
+
+
+def convert_ahead(cache, texts, markdown_config, formatted_fields, workers, parallel_from):
+    """Convert the texts the cache lacks, as Pelican's reader will ask: each body with its
+    front matter, then each formatted field (Summary) without. Returns how many were converted."""
+    todo = [text for text in dict.fromkeys(texts) if cache.key(text, True) not in cache.entries]
+    jobs = [(text, markdown_config, tuple(formatted_fields)) for text in todo]
+    if workers > 1 and len(jobs) >= parallel_from:
+        # fork: the workers start at once and already hold the Markdown extensions.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_convert, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    else:
+        results = [_convert(job) for job in jobs]
+    for conversions in results:
+        for text, with_meta, html, meta in conversions:
+            cache.put(cache.key(text, with_meta), html, meta)
+    cache.converted_ahead += len(todo)
+    # Files the cache already had are part of this build too: keep them in the next file.
+    cache.kept.update(cache.key(text, True) for text in texts)
+    return len(todo)
+
+
+def _convert(job):
+    """The conversions MarkdownReader.read makes of one file, in its order."""
+    text, markdown_config, formatted_fields = job
+    md = Markdown(**markdown_config)
+    html = md.convert(text)
+    meta = getattr(md, "Meta", {})
+    conversions = [(text, True, html, meta)]
+    md.preprocessors.deregister("meta")
+    for name, value in meta.items():
+        if name.lower() in formatted_fields:
+            joined = "\n".join(value)
+            md.reset()
+            conversions.append((joined, False, md.convert(joined), None))
+    return conversions

@@ -1,0 +1,46 @@
+"""Signal handlers: set the cache up before the first run reads, save it after each run."""
+
+import logging
+import time
+
+from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
+
+from .cache import ConversionCache, convert_ahead, fingerprint, markdown_files
+from .reader import CachingMarkdownReader
+from .settings import STATE_KEY, load
+
+logger = logging.getLogger(__name__)
+
+
+def on_initialized(pelican):
+    settings = pelican.settings
+    if STATE_KEY in settings:
+        return  # a language run of the same build: the cache is already there
+    config = load(settings)
+    if not config["enabled"]:
+        return
+    CachingMarkdownReader(settings)  # completes MARKDOWN as Pelican's reader does (the meta extension)
+    cache = ConversionCache(config["file"], fingerprint(settings["MARKDOWN"]))
+    settings[STATE_KEY] = cache
+    settings["READERS"] = {**settings.get("READERS", {}),
+                           **{extension: CachingMarkdownReader for extension in MarkdownReader.file_extensions}}
+    started = time.perf_counter()
+    texts = [_text(path) for path in markdown_files(settings["PATH"], MarkdownReader.file_extensions,
+                                                    settings.get("IGNORE_FILES", []))]
+    converted = convert_ahead(cache, texts, settings["MARKDOWN"], settings["FORMATTED_FIELDS"],
+                              config["workers"], config["parallel_from"])
+    logger.debug("markdown_cache: %s of %s files converted ahead in %.2f s", converted, len(texts),
+                 time.perf_counter() - started)
+
+
+def _text(path):
+    with pelican_open(path) as text:
+        return text
+
+
+def on_finalized(pelican):
+    cache = pelican.settings.get(STATE_KEY)
+    if cache is not None:
+        cache.save()
+        logger.debug("markdown_cache: %s conversions found, %s made while reading", cache.hits, cache.misses)

@@ -1,0 +1,104 @@
+"""The Markdown cache (plugins/markdown_cache): the site it builds is byte for byte the site
+built without it, whether the conversions are made serially, in parallel, or found in the
+cache after an edit; and an edit converts only the edited file."""
+
+import filecmp
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from markdown_cache.settings import STATE_KEY, MarkdownCacheSettingsError, load
+from publisher.build import build_site
+
+SETTINGS = """\
+import sys
+sys.path.insert(0, {root!r})
+from publishconf import *
+THEME = {theme!r}
+PLUGIN_PATHS = [{plugins!r}]
+COMMENTS = {{**COMMENTS, "isso": {{"url": "http://127.0.0.1:9/"}}}}
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    folder = tmp_path / "blog"
+    shutil.copytree(ROOT / "content", folder / "content")
+    (folder / "conf.py").write_text(SETTINGS.format(root=str(ROOT), theme=str(ROOT / "theme"),
+                                                    plugins=str(ROOT / "plugins")))
+    return folder
+
+
+def build(project, output, **cache):
+    previous = os.getcwd()
+    os.chdir(project)  # the cache and the comment cache go in the project's cache/
+    try:
+        return build_site(project / "conf.py", project / output, {"MARKDOWN_CACHE": cache})
+    finally:
+        os.chdir(previous)
+
+
+def assert_same_tree(first, second):
+    """Every file in both trees, with the same bytes."""
+    first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    second_files = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert first_files == second_files
+    _, mismatch, errors = filecmp.cmpfiles(first, second, [str(p) for p in first_files], shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def edit_a_post(project):
+    post = project / "content/posts/fr/strategie-editoriale-en-5-etapes.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nUn paragraphe ajouté *après coup*.\n", encoding="utf-8")
+
+
+def test_serial_parallel_and_warm_builds_write_the_same_bytes(project):
+    """To regenerate nothing: the reference is a build with the cache off, made in the test."""
+    reference = build(project, "reference", enabled=False)
+    assert STATE_KEY not in reference.settings
+    parallel = build(project, "parallel", workers=2, parallel_from=1)
+    cache = parallel.settings[STATE_KEY]
+    assert cache.converted_ahead > 20 and cache.misses == 0
+    assert_same_tree(reference.output, parallel.output)
+    serial = build(project, "serial", workers=1, file=False)
+    assert_same_tree(reference.output, serial.output)
+
+    edit_a_post(project)
+    edited_reference = build(project, "edited-reference", enabled=False)
+    warm = build(project, "warm", workers=2, parallel_from=1)
+    cache = warm.settings[STATE_KEY]
+    assert cache.converted_ahead == 1 and cache.misses == 0 and cache.hits > 40
+    assert_same_tree(edited_reference.output, warm.output)
+    assert "après coup" in (warm.output / "strategie-editoriale-en-5-etapes/index.html").read_text()
+
+
+def test_a_changed_markdown_setting_or_a_damaged_cache_converts_again(project, caplog):
+    build(project, "first")
+    cache_file = project / "cache/markdown-cache.json"
+    assert cache_file.is_file()
+    previous = os.getcwd()
+    os.chdir(project)
+    try:
+        other = build_site(project / "conf.py", project / "other",
+                           {"MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
+                                         "output_format": "html5"}})
+    finally:
+        os.chdir(previous)
+    assert other.settings[STATE_KEY].converted_ahead > 20  # another setting: nothing reused
+    cache_file.write_text("{not json")
+    damaged = build(project, "damaged")
+    assert damaged.settings[STATE_KEY].converted_ahead > 20
+    assert any("markdown-cache.json cannot be read" in r.getMessage() for r in caplog.records)
+    assert_same_tree(project / "first", damaged.output)
+
+
+@pytest.mark.parametrize("given, key", [
+    ({"workers": 0}, "workers"), ({"enabled": "yes"}, "enabled"), ({"file": 3}, "file"),
+    ({"parallel_from": True}, "parallel_from")])
+def test_bad_settings_are_named(given, key):
+    with pytest.raises(MarkdownCacheSettingsError, match=f"MARKDOWN_CACHE\\[{key!r}\\]"):
+        load({"MARKDOWN_CACHE": given})
