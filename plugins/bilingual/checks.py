@@ -1,6 +1,7 @@
 """Checks of the content and of the built site, reported as Problems."""
 
 import hashlib
+import posixpath
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -121,12 +122,13 @@ def check_links(output_dir, pages, siteurl, problems):
     summary: it is reported once, against the post's source file.
     """
     output_dir = Path(output_dir)
+    built = BuiltFiles(output_dir)
     for page in sorted(pages, key=lambda p: p.source is None):  # content pages first
         html = (output_dir / page.path).read_text(encoding="utf-8")
         for match in LINK_ATTRIBUTE.finditer(html):
             attribute, target = match.group(1).lower(), match.group(3)
             local = _local_path(target, siteurl, page.path)
-            if local is None or exists_in_output(output_dir, local):
+            if local is None or built.has(local):
                 continue
             if page.source is None and problems.mentions(target):
                 continue  # a summary quoting a post already reported
@@ -150,6 +152,23 @@ def _local_path(target, siteurl, page_path):
         return path.lstrip("/")
     base = str(Path(page_path).parent)
     return str(Path(base, path)) if base != "." else path
+
+
+class BuiltFiles:
+    """The files of the output, listed once: a site has tens of thousands of links to check,
+    and asking the file system (and resolving each path) for every one is most of the cost."""
+
+    def __init__(self, output_dir):
+        self.files = {path.relative_to(output_dir).as_posix() for path in Path(output_dir).rglob("*")
+                      if path.is_file()}
+
+    def has(self, local):
+        """Whether a site path (a file, or a folder with index.html) was built."""
+        path = posixpath.normpath(local.lstrip("/")) if local.strip("/") else ""
+        if path.startswith("../") or path == "..":
+            return False  # outside the site
+        folder_index = posixpath.join(path, "index.html") if path not in ("", ".") else "index.html"
+        return path in self.files or folder_index in self.files
 
 
 def exists_in_output(output_dir, local):
