@@ -18,7 +18,7 @@ from . import catalogue, checks, links, sitemaps
 from .problems import AlreadyReported
 from .settings import BUILD_KEY, LANG_KEY, base_patterns, load, localise
 from .state import Build, WrittenPage
-from .typography import french_html, french_text
+from .typography import french_text
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def on_content_init(content):
     content.translation_key = getattr(content, "translation_of", None) or getattr(content, "slug", None) or content.source_path
     checks.check_fields(content, build, isinstance(content, Article))
     if content.lang.startswith("fr"):
-        _apply_french_typography(content)
+        _apply_french_typography(content, build)
 
 
 def _folder_language(content, build):
@@ -150,13 +150,13 @@ def _expose_hyphenated_fields(content):
             setattr(content, key.replace("-", "_"), value)
 
 
-def _apply_french_typography(content):
+def _apply_french_typography(content, build):
     if content._content:
-        content._content = french_html(content._content)
+        content._content = build.typeset(content._content)
     if getattr(content, "title", None):
         content.title = french_text(content.title)
     if getattr(content, "_summary", None):
-        content._summary = french_html(content._summary)
+        content._summary = build.typeset(content._summary)
 
 
 ARTICLE_GROUPS = ("articles", "translations", "hidden_articles", "hidden_translations", "drafts", "drafts_translations")

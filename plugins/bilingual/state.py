@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .catalogue import load_translations
 from .problems import Problems
 from .taxonomy import Taxonomy
+from .typography import french_html
 
 
 @dataclass
@@ -49,6 +50,14 @@ class Build:
         self.listed_from_elsewhere = defaultdict(set)  # language -> URLs of other languages' posts
         self.unwritten = set()  # source paths never to write (a duplicate slug...)
         self._translations = {}
+        self._typeset = {}
+
+    def typeset(self, html):
+        """French spacing of an HTML fragment, computed once per build: every language run reads
+        every post, so each French body would otherwise be typeset once per language."""
+        if html not in self._typeset:
+            self._typeset[html] = french_html(html)
+        return self._typeset[html]
 
     def translations(self, lang):
         """The theme's gettext catalogue of ``lang``, compiled once per build."""
