@@ -8,7 +8,7 @@
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
-    invoke bench         time one newsletter issue's render against npm mjml (benchmarks/)
+    invoke bench         site build times (bare Pelican, full, Hugo if installed) and one newsletter render
     invoke new-post "Titre" [--lang fr] [--category C] [--tags a,b]   a post as a draft, with its metadata
     invoke translate PATH [--to en] [--title T]   the translation's file, linked, with the original's Source-Hash
     invoke newsletter-new [--date D]   the next issue as a draft, one file per language
@@ -22,7 +22,7 @@ import shlex
 import shutil
 import sys
 
-from invoke import task
+from invoke import Exit, task
 
 PYTHON = sys.executable
 CATALOGUES = "theme/translations"
@@ -154,10 +154,26 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
     c.run(f"{PYTHON} -m publisher.deliver {' '.join(options)}", pty=send and not yes)
 
 
-@task
-def bench(c, runs=300):
-    """Median time to render one newsletter issue in-process, and its ratio to npm mjml (Node)."""
-    c.run(f"{PYTHON} -m benchmarks.newsletter_render --runs {int(runs)}", pty=False)
+@task(help={
+    "only": "site or newsletter: run that benchmark alone (default: both, the site build first)",
+    "posts": "site build: French posts in the generated corpus, half of them translated (1000)",
+    "runs": "site build: timed builds per row (3)",
+    "render_runs": "newsletter: timed renders per row (300)",
+})
+def bench(c, only=None, posts=1000, runs=3, render_runs=300):
+    """Site build times (bare Pelican, the full site, Hugo if installed), then one newsletter issue's render
+    against npm mjml (Node). `--only site|newsletter` runs one; see benchmarks/README.md."""
+    if only not in (None, "site", "newsletter"):
+        raise Exit(f"bench: --only takes site or newsletter, not {only!r}", code=2)
+    failed = []
+    if only in (None, "site"):
+        done = c.run(f"{PYTHON} -m benchmarks.site_build --posts {int(posts)} --runs {int(runs)}", pty=False, warn=True)
+        failed += ["site build"] if done.failed else []
+    if only in (None, "newsletter"):
+        done = c.run(f"{PYTHON} -m benchmarks.newsletter_render --runs {int(render_runs)}", pty=False, warn=True)
+        failed += ["newsletter render"] if done.failed else []
+    if failed:
+        raise Exit(f"bench: the {' and '.join(failed)} benchmark failed (see above)", code=1)
 
 
 @task(name="i18n-extract")
