@@ -71,7 +71,7 @@ def _draw_band(image, category, config, face_at):
 
 
 def save_card(image, path, digest):
-    """Save as an optimised palette PNG, atomically (a served site never sees half a file)."""
+    """Save as a palette PNG, atomically (a served site never sees half a file)."""
     info = PngInfo()
     info.add_text(DIGEST_KEY, digest)
     small = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
@@ -79,7 +79,9 @@ def save_card(image, path, digest):
     handle, temporary = tempfile.mkstemp(suffix=".png", dir=os.path.dirname(path))
     try:
         with os.fdopen(handle, "wb") as stream:
-            small.save(stream, "PNG", optimize=True, pnginfo=info)
+            # zlib's default level: 8 ms a card where optimize=True (level 9) takes 40 ms, for
+            # files 15 % larger. Only sharing previews fetch them; a 1,000-post site has 1,500.
+            small.save(stream, "PNG", compress_level=6, pnginfo=info)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
