@@ -254,19 +254,6 @@ def hugo_version():
     return "unknown version"
 
 
-def content_cache(settings_file):
-    """Whether the full settings turn on Pelican's content cache (read in a child: no import here)."""
-    code = ("import json, sys; from pelican.settings import read_settings; s = read_settings(sys.argv[1]); "
-            "print(json.dumps([s.get('CACHE_CONTENT'), s.get('LOAD_CONTENT_CACHE')]))")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with contextlib.suppress(Exception):
-        done = subprocess.run([PYTHON, "-c", code, str(settings_file)], capture_output=True, text=True, timeout=60,
-                              cwd=Path(settings_file).parent, env=env)
-        cache, load = json.loads(done.stdout.strip().splitlines()[-1])
-        return bool(cache and load)
-    return None
-
-
 def seconds(value):
     return f"{value:.2f} s" if value is not None else "-"
 
@@ -305,7 +292,7 @@ def format_table(result):
     return "\n".join(lines)
 
 
-def notes(result_rows, warm_label_cache):
+def notes(result_rows):
     out = [
         "Times are wall time of one process, start-up and imports included; CPU is user + system time of the "
         "median run (Hugo uses every core). Peak RSS is ru_maxrss from os.wait4: the largest resident set of the "
@@ -317,12 +304,9 @@ def notes(result_rows, warm_label_cache):
         "redirect pages (/fr/, page/1/).",
         "full is a cold build: a fresh output folder and a fresh CACHE_PATH, so every social card is drawn again.",
     ]
-    if warm_label_cache:
-        out.append("full, warm rebuild: the same output folder and CACHE_PATH; the settings turn on Pelican's content cache.")
-    else:
-        out.append("full, warm rebuild: the same output folder and CACHE_PATH, nothing changed. The project has no "
-                   "content cache yet (CACHE_CONTENT/LOAD_CONTENT_CACHE off) and publisher.build always builds aside "
-                   "into a new folder, so this is another full build that only copies the social cards from their cache.")
+    out.append("full, warm rebuild: the same output folder and CACHE_PATH, nothing changed: the Markdown "
+               "conversions (cache/markdown-cache.json) and the social cards come from their caches, and every "
+               "page is still rendered and written into a new folder (publisher.build builds aside).")
     out.append("full, edit one post: one untranslated post's body changed, then the warm rebuild's command again.")
     return out
 
@@ -345,14 +329,12 @@ def run(posts, runs, seed=corpus_module.SEED, hugo=True, keep=False, progress=No
         bench = Bench(workdir, corpus, hugo_site, runs, say)
         for number in range(1, runs + 1):
             bench.round(number)
-        cached = content_cache(corpus.full_settings)
         baseline = bench.rows[BARE].median()
-        labels = {WARM: WARM + ("" if cached else " (no content cache)")}
         rows = []
         for name in (BARE, FULL, WARM, EDIT, HUGO):
             if name in bench.rows:
                 figures = bench.rows[name].figures(baseline)
-                figures["label"] = labels.get(name, name)
+                figures["label"] = name
                 rows.append(figures)
         words = [len(re.findall(r"\w+(?:['’-]\w+)*", path.read_text(encoding="utf-8").partition("\n\n")[2]))
                  for path in corpus.files("fr")[:50]]
@@ -362,7 +344,7 @@ def run(posts, runs, seed=corpus_module.SEED, hugo=True, keep=False, progress=No
                        "images": len(corpus_module.IMAGES), "seed": seed,
                        "edited_post": str(bench.edited.relative_to(corpus.folder))},
             "runs": runs, "machine": host, "hugo_measured": hugo_site is not None,
-            "content_cache": cached, "rows": rows, "notes": notes(rows, cached),
+            "rows": rows, "notes": notes(rows),
             "workdir": str(workdir) if keep else None,
         }
     finally:
