@@ -38,6 +38,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from benchmarks.machine import cpu_model, load_average
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 NODE_SCRIPT = BENCH / "mjml_compile.js"
@@ -312,17 +314,9 @@ def measure_npm(mjml_file, runs, warmup, cli_runs, notes):
 # --- Report ---------------------------------------------------------------------------------
 
 def machine():
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = ""
-    with contextlib.suppress(OSError, AttributeError):
-        load = f", load average {os.getloadavg()[0]:.2f} at start"
-    return (f"{model or platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
-            f" Python {platform.python_version()}{load}")
+    load = load_average()
+    load = f", load average {load:.2f} at start" if load is not None else ""
+    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}{load}"
 
 
 def ratio_text(ours, baseline):

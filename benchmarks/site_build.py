@@ -49,6 +49,7 @@ from pathlib import Path
 
 from benchmarks import corpus as corpus_module
 from benchmarks.hugo_site import write_hugo_site
+from benchmarks.machine import cpu_model, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -229,19 +230,10 @@ class Bench:
 # --- Machine and report -------------------------------------------------------------------------------
 
 def machine():
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = None
-    with contextlib.suppress(OSError, AttributeError):
-        load = round(os.getloadavg()[0], 2)
-    return {"cpu": model or platform.processor() or platform.machine(), "cores": os.cpu_count(), "usable_cores": usable,
-            "load_average_at_start": load, "python": platform.python_version(), "pelican": metadata.version("pelican"),
-            "hugo": hugo_version()}
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "usable_cores": usable,
+            "load_average_at_start": load_average(), "python": platform.python_version(),
+            "pelican": metadata.version("pelican"), "hugo": hugo_version()}
 
 
 def hugo_version():
