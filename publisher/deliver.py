@@ -81,6 +81,15 @@ def ask(campaigns, backend):
         raise NotConfirmed("not confirmed; nothing was sent")
 
 
+def confirmation(yes):
+    """How a send is confirmed: not at all with --yes; else by asking, which needs a terminal."""
+    if yes:
+        return None
+    if not sys.stdin.isatty():
+        raise NotConfirmed("--send without a terminal needs --yes as well")
+    return ask
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
@@ -110,10 +119,7 @@ def _run(settings, campaigns, action, args):
     if not chosen:
         print("No newsletter issue to deliver.", file=sys.stderr)
         return 0
-    interactive = sys.stdin.isatty()
-    if action.kind == "send" and not args.yes and not interactive:
-        raise NotConfirmed("--send without a terminal needs --yes as well")
-    confirm = ask if action.kind == "send" and not args.yes else None
+    confirm = confirmation(args.yes) if action.kind == "send" else None
     for outcome in deliver(settings, chosen, action, confirm):
         print(outcome.summary())
     return 0

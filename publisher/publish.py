@@ -49,7 +49,7 @@ from newsletter.delivery.ledger import Ledger, LedgerError
 
 from . import deploy as deploying
 from .build import EXIT_FAILURE, build_site, configure_logging, report_failure
-from .deliver import EXIT_PROVIDER, NotConfirmed, ask, delivery_settings, select
+from .deliver import EXIT_PROVIDER, NotConfirmed, confirmation, delivery_settings, select
 from .newsletter_review import STATE_KEY
 from .progress import Steps
 from .site_checks import SiteCheckFailed, check_built_site, site_arguments
@@ -214,8 +214,9 @@ def _newsletter(summary, delivery, options, steps):
                            if summary.would else f"nothing new for {delivery['backend']}")
         return
     backend = delivery_config.open_backend(delivery)
-    if options.send:
-        _confirm(newest, backend, options)  # before the progress bar: it may ask a question
+    confirm = confirmation(options.yes) if options.send else None
+    if confirm:
+        confirm(newest, backend)  # before the progress bar starts: it asks a question
     with Ledger(delivery["ledger"]).locked() as ledger, backend, steps.step("newsletter") as step:
         pending = [c for c in campaigns if not _settled(ledger.entry(c.key, backend.name), c)]
         summary.unchanged = [c.key for c in campaigns if c not in pending]
@@ -231,14 +232,6 @@ def _newsletter(summary, delivery, options, steps):
 
 def _settled(entry, campaign):
     return bool(entry) and entry.get("state") in SETTLED and entry.get("content_hash") == campaign.content_hash
-
-
-def _confirm(newest, backend, options):
-    if options.yes:
-        return
-    if not sys.stdin.isatty():
-        raise NotConfirmed("--send without a terminal needs --yes as well")
-    ask(newest, backend)
 
 
 def _newsletter_line(summary, provider):

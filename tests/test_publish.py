@@ -269,3 +269,10 @@ def test_dry_run_after_a_publish_has_nothing_to_do(project, listmonk, capsys):
     out = capsys.readouterr().out
     assert "Dry run done" in out and "0 new, 0 changed, 0 deleted" in out and "would" not in out
     assert listmonk.requests == [] and tree_state(project.folder) == before
+
+
+def test_send_without_a_terminal_needs_yes_and_sends_nothing(project, listmonk, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert project.publish("--send") == 2
+    assert "--send without a terminal needs --yes" in capsys.readouterr().err
+    assert listmonk.sends == [] and listmonk.campaigns == {}
