@@ -144,29 +144,19 @@ def load_plan(settings_file):
 
 
 def dry_run_overrides(settings, scratch):
-    """Everything a build writes besides its output goes to ``scratch``; comments come from the cache."""
+    """Everything a build writes besides its output goes to ``scratch``; comments come from their cache."""
     cache = scratch / "cache"
     if Path(settings.get("CACHE_PATH") or "cache").is_dir():
         shutil.copytree(settings.get("CACHE_PATH") or "cache", cache, symlinks=True)
     overrides = {"CACHE_PATH": str(cache)}
     comments = settings.get("COMMENTS")
     if isinstance(comments, dict):
-        # The comments plugin's defaults, for a COMMENTS that leaves them out.
-        pattern = comments.get("cache_file") or "cache/comments/{provider}.json"
-        provider = comments.get("provider") or "isso"
-        copied = str(scratch / "comments" / Path(pattern).name)
-        _copy_if_present(Path(pattern.format(provider=provider)), Path(copied.format(provider=provider)))
-        overrides["COMMENTS"] = {**copy.deepcopy(comments), "fetch": False, "cache_file": copied}
+        # Not fetching, the plugin only reads its cache file: nothing to move aside.
+        overrides["COMMENTS"] = {**copy.deepcopy(comments), "fetch": False}
     newsletter = settings.get("NEWSLETTER")
     if isinstance(newsletter, dict):
         overrides["NEWSLETTER"] = {**copy.deepcopy(newsletter), "outbox": str(scratch / "outbox")}
     return overrides
-
-
-def _copy_if_present(source, destination):
-    if source.is_file():
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, destination)
 
 
 def _build(settings_file, output, overrides, step):
