@@ -11,12 +11,19 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 class LocalServer:
-    """Binds at once (so the URL is known before the site is built), serves once started."""
+    """Binds at once (so the URL is known before the site is built), serves once started.
 
-    def __init__(self, folder):
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(folder)))
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    ``port`` 0 takes any free one; ``handler`` and ``server_class`` let `invoke serve` add its own.
+    """
+
+    HOST = "127.0.0.1"
+
+    def __init__(self, folder, port=0, handler=_QuietHandler, server_class=ThreadingHTTPServer):
+        self._server = server_class((self.HOST, port), partial(handler, directory=str(folder)))
+        self.port = self._server.server_address[1]
+        self.url = f"http://{self.HOST}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        daemon=True)
 
     def start(self):
         self._thread.start()

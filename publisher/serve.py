@@ -31,7 +31,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,10 +39,10 @@ from urllib.parse import parse_qs, urlsplit
 import watchfiles
 
 from publisher.build import EXIT_CONTENT_ERRORS, EXIT_FAILURE, build_site, configure_logging
+from publisher.local_server import LocalServer
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 SCRIPT_PATH = "/__livereload.js"
 EVENTS_PATH = "/__livereload"
 KEEPALIVE_SECONDS = 15  # a comment line now and then, so a closed page's stream is noticed
@@ -374,31 +373,20 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
 
 class _PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
-
-    def __init__(self, address, handler, channel):
-        self.channel = channel
-        super().__init__(address, handler)
+    channel = None  # the ReloadChannel its handlers answer from, set by PreviewServer
 
     def handle_error(self, request, client_address):
         logger.debug("request from %s failed", client_address, exc_info=True)  # a page closed mid-answer
 
 
-class PreviewServer:
-    """Serves ``folder`` on 127.0.0.1:``port`` (0: any free port). Binds at once, so ``url`` is known."""
+class PreviewServer(LocalServer):
+    """Serves ``folder`` on 127.0.0.1:``port`` (0: any free port), each HTML page with the
+    live-reload script. Binds at once, so ``url`` is known."""
 
-    def __init__(self, folder, port=8000, host=HOST):
+    def __init__(self, folder, port=8000):
         self.folder = Path(folder).resolve()
-        self.channel = ReloadChannel()
-        handler = partial(_PreviewHandler, directory=str(self.folder))
-        self._server = _PreviewHTTPServer((host, port), handler, self.channel)
-        self.port = self._server.server_address[1]
-        self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="preview-server", daemon=True)
-
-    def start(self):
-        self._thread.start()
-        return self
+        super().__init__(self.folder, port, _PreviewHandler, _PreviewHTTPServer)
+        self.channel = self._server.channel = ReloadChannel()
 
     def reload(self):
         """Tell every open page to reload (after a successful build)."""
@@ -406,9 +394,7 @@ class PreviewServer:
 
     def stop(self):
         self.channel.close()  # ends the open event streams
-        if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
 
 # ---------------------------------------------------------------- watching
@@ -609,7 +595,7 @@ def main(argv=None):
     try:
         server = PreviewServer(args.output, args.port)
     except OSError as exc:
-        print(f"Cannot listen on {HOST}:{args.port}: {exc.strerror}; choose another port with --port",
+        print(f"Cannot listen on {LocalServer.HOST}:{args.port}: {exc.strerror}; choose another port with --port",
               file=sys.stderr)
         return EXIT_FAILURE
     preview = Preview(args.settings, args.output, server.url)
