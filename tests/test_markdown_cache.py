@@ -5,9 +5,8 @@ cache after an edit; and an edit converts only the edited file."""
 import filecmp
 import os
 import shutil
-import textwrap
-from pathlib import Path
 
+import pelicanconf
 import pytest
 
 from conftest import ROOT
@@ -94,6 +93,20 @@ def test_a_changed_markdown_setting_or_a_damaged_cache_converts_again(project, c
     assert damaged.settings[STATE_KEY].converted_ahead > 20
     assert any("markdown-cache.json cannot be read" in r.getMessage() for r in caplog.records)
     assert_same_tree(project / "first", damaged.output)
+
+
+def test_a_later_build_without_the_plugin_in_the_same_process_is_left_alone(project):
+    """Signals outlive a build: the handlers stay connected, and must look at PLUGINS."""
+    assert STATE_KEY in build(project, "with").settings
+    previous = os.getcwd()
+    os.chdir(project)
+    try:
+        without = build_site(project / "conf.py", project / "without",
+                             {"PLUGINS": [p for p in pelicanconf.PLUGINS if p != "markdown_cache"]})
+    finally:
+        os.chdir(previous)
+    assert STATE_KEY not in without.settings
+    assert_same_tree(project / "with", without.output)
 
 
 @pytest.mark.parametrize("given, key", [

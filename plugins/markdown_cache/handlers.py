@@ -6,17 +6,23 @@ import time
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+from plugin_common import listed
+
 from .cache import ConversionCache, convert_ahead, fingerprint, markdown_files
 from .reader import CachingMarkdownReader
 from .settings import STATE_KEY, load
 
 logger = logging.getLogger(__name__)
 
+PLUGIN_NAME = __name__.rpartition(".")[0]  # "markdown_cache", as PLUGINS names it
+
 
 def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run of the same build: the cache is already there
+    if not listed(settings, PLUGIN_NAME):
+        return
     config = load(settings)
     if not config["enabled"]:
         return

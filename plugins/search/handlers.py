@@ -9,6 +9,8 @@ plugin finds no state and is left alone.
 import logging
 import os
 
+from plugin_common import listed
+
 from . import indexer
 from .settings import STATE_KEY, load
 from .state import SearchState
@@ -22,8 +24,7 @@ def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run started by the main run: already set up
-    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
-    if PLUGIN_NAME not in names:
+    if not listed(settings, PLUGIN_NAME):
         return
     settings[STATE_KEY] = SearchState(load(settings))
 
