@@ -7,8 +7,6 @@ State lives in one CommentsState stored in the settings of every language run
 import logging
 import os
 
-from plugin_common import listed
-
 from . import feeds, threads
 from .providers import load_provider
 from .settings import STATE_KEY, load
@@ -23,7 +21,8 @@ def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run started by the main run: already set up
-    if not listed(settings, PLUGIN_NAME):
+    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
+    if PLUGIN_NAME not in names:
         return
     config = load(settings)
     provider = load_provider(config)

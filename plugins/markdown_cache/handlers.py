@@ -6,8 +6,6 @@ import time
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from plugin_common import listed
-
 from .cache import ConversionCache, convert_ahead, fingerprint, markdown_files
 from .reader import CachingMarkdownReader
 from .settings import STATE_KEY, load
@@ -21,7 +19,8 @@ def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run of the same build: the cache is already there
-    if not listed(settings, PLUGIN_NAME):
+    # Signals outlive a build: a later build in this process may not list this plugin.
+    if PLUGIN_NAME not in [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]:
         return
     config = load(settings)
     if not config["enabled"]:

@@ -9,7 +9,6 @@ from bilingual.checks import exists_in_output
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
-from plugin_common import listed
 
 from . import outbox, subscribe
 from .generator import NewsletterGenerator
@@ -25,7 +24,8 @@ def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return
-    if not listed(settings, PLUGIN_NAME):
+    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
+    if PLUGIN_NAME not in names:
         return
     settings[STATE_KEY] = NewsletterState(load(settings), settings)
     # The subscribe form posts to the mailing provider: the policy must let it.

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from newsletter.render import in_language
-from plugin_common import listed
 
 from .settings import PRIVACY_URL, SUBSCRIBE_URL, NewsletterSettingsError
 
@@ -261,7 +260,8 @@ def site_languages(settings):
     given = settings.get("BILINGUAL") or {}
     languages = given.get("languages") if isinstance(given, dict) else None
     if not languages:
-        if listed(settings, "bilingual"):
+        names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
+        if "bilingual" in names:
             from bilingual.settings import DEFAULTS
             languages = DEFAULTS["languages"]
         else:

@@ -9,8 +9,6 @@ plugin finds no state and is left alone.
 import logging
 import os
 
-from plugin_common import listed
-
 from . import indexer
 from .settings import STATE_KEY, load
 from .state import SearchState
@@ -24,7 +22,8 @@ def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run started by the main run: already set up
-    if not listed(settings, PLUGIN_NAME):
+    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
+    if PLUGIN_NAME not in names:
         return
     settings[STATE_KEY] = SearchState(load(settings))
 
