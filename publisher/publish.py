@@ -52,7 +52,7 @@ from .build import EXIT_FAILURE, build_site, configure_logging, report_failure
 from .deliver import EXIT_PROVIDER, NotConfirmed, confirmation, delivery_settings, select
 from .newsletter_review import STATE_KEY
 from .progress import Steps
-from .site_checks import SiteCheckFailed, check_built_site, site_arguments
+from .site_checks import SiteCheckFailed, check_built_site
 
 logger = logging.getLogger(__name__)
 
@@ -186,8 +186,8 @@ def changes_line(report):
 
 
 def _check(report):
-    check_built_site(report.output, report.settings)  # logs each problem, then raises SiteCheckFailed
-    return f"{', '.join(site_arguments(report.settings).languages)} built, translations linked both ways"
+    checked = check_built_site(report.output, report.settings)  # logs each problem, raises SiteCheckFailed
+    return f"{', '.join(checked.languages)} built, translations linked both ways"
 
 
 # --- newsletter -------------------------------------------------------------------------

@@ -139,12 +139,15 @@ def check_site(output_dir, siteurl, languages, primary, sources=None, skip=()):
 
 
 def check_built_site(output_dir, settings):
-    """Run check_site with a build's settings; log each problem and raise SiteCheckFailed if any."""
-    problems = check_site(output_dir, *site_arguments(settings))
+    """Run check_site with a build's settings; log each problem and raise SiteCheckFailed if any.
+    Returns the SiteArguments checked with (the languages, for a summary)."""
+    arguments = site_arguments(settings)
+    problems = check_site(output_dir, *arguments)
     for problem in problems:
         logger.error("%s", problem)
     if problems:
         raise SiteCheckFailed(problems)
+    return arguments
 
 
 # --- The checks ------------------------------------------------------------------
