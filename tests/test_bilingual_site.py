@@ -192,6 +192,15 @@ def test_french_typography_is_applied_to_french_text_only(site):
     assert "\u202f" not in english
 
 
+def test_summaries_keep_french_typography_where_a_newsletter_digest_quotes_them(site):
+    """The digest of issue 2 lists audit-seo-inventaire; reading its summary before Pelican had
+    settled it once left the page and the lists with the untypeset summary (the value is memoized)."""
+    description = site.html("audit-seo-inventaire/").select_one('meta[name="description"]')["content"]
+    assert "petit site\u00a0: dresser" in description
+    excerpts = [summary.get_text() for summary in site.html("category/referencement/").select(".summary")]
+    assert any("petit site\u00a0: dresser" in text for text in excerpts)
+
+
 def test_the_build_reports_pages_per_language_and_its_duration(site):
     assert site.report.pages["fr"] == sum(1 for p in site.pages() if not p.startswith("en/"))
     assert site.report.pages["en"] == sum(1 for p in site.pages() if p.startswith("en/"))

@@ -92,23 +92,28 @@ class NewsletterGenerator(Generator):
         )
         if digest:
             since = previous.date if previous is not None else None
-            issue.posts = self._digest(since, page.date, config["digest_limit"])
-            if not issue.posts:
+            page.digest_posts = self._digest(since, page.date, config["digest_limit"])
+            if not page.digest_posts:
                 self.state.report(page.source_path, "Digest", "no post in this language was published since the "
                                   "previous issue; remove the Digest line or publish a post first")
         return issue
 
     def _digest(self, since, until, limit):
-        site = self.state.site_url
-        cards = []
-        for post in self.context.get("articles", []):
-            if post.lang != self.lang or post.date > until or (since is not None and post.date <= since):
-                continue
-            image = getattr(post, "social_image_url", None)
-            cards.append(PostCard(title=_plain(post.title), url=f"{site}/{post.url}", summary=_plain(post.summary),
-                                  image=image if image and image.startswith("http") else None,
-                                  image_alt=""))
-        return cards[:limit]
+        """The posts an issue's digest shows. Their cards are made only once Pelican has resolved the
+        links of every summary: a summary read now would be kept (memoized) as it is, links unresolved."""
+        posts = [post for post in self.context.get("articles", [])
+                 if post.lang == self.lang and post.date <= until and (since is None or post.date > since)]
+        return posts[:limit]
+
+    def _card(self, post):
+        image = getattr(post, "social_image_url", None)
+        return PostCard(title=_plain(post.title), url=f"{self.state.site_url}/{post.url}", summary=_plain(post.summary),
+                        image=image if image and image.startswith("http") else None, image_alt="")
+
+    def quotes(self, item):
+        """Whether an issue's digest shows ``item``: an edit of it is then more than
+        `invoke serve`'s fast path renders again (publisher/incremental.py)."""
+        return any(item is post for page in getattr(self, "issues", ()) for post in getattr(page, "digest_posts", ()))
 
     def generate_output(self, writer):
         if getattr(self, "state", None) is None:
@@ -116,6 +121,7 @@ class NewsletterGenerator(Generator):
         for page in self.issues:
             # {static} and {filename} links resolve only once every generator has read its files.
             page.newsletter_issue.body_html = page.content
+            page.newsletter_issue.posts = [self._card(post) for post in getattr(page, "digest_posts", ())]
         archive.write_pages(self, writer)
 
 
