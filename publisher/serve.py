@@ -5,9 +5,11 @@
 Three parts, each replaceable:
 
 - ``Preview`` builds the site (``build()`` once, ``rebuild(changed_paths)`` after
-  each change; today both are full builds through ``publisher.build``, which
-  builds aside and swaps into place, so a failed build leaves the previous site
-  in place and being served);
+  each change). An edit below the header of posts and pages renders again only
+  the pages showing them (publisher/incremental.py, well under a second);
+  anything else is a full build through ``publisher.build``, which builds
+  aside and swaps into place, so a failed build leaves the previous site in
+  place and being served;
 - ``PreviewServer`` serves the output folder and adds to every HTML response
   (never to the files on disk) ``<script src="/__livereload.js" ...>``: that
   same-origin script listens on ``/__livereload`` (server-sent events) and
@@ -38,6 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import watchfiles
 
+from publisher import incremental
 from publisher.build import EXIT_CONTENT_ERRORS, EXIT_FAILURE, build_site, configure_logging
 from publisher.local_server import LocalServer
 
@@ -104,6 +107,7 @@ class Preview:
         self.url = url.rstrip("/")
         self._settings = None  # read again when the settings file changes
         self._watched = None
+        self._site = None      # the last full build, kept for the fast path
 
     @property
     def settings(self):
@@ -137,10 +141,15 @@ class Preview:
 
     def build(self):
         """Build into the output folder (aside, then swapped in); return the BuildReport or raise."""
-        return build_site(self.settings_file, self.output, self.overrides())
+        self._site = None
+        with incremental.Recorder() as recorder:
+            report = build_site(self.settings_file, self.output, self.overrides())
+        self._site = incremental.Site(recorder.runs, self.output) if recorder.runs else None
+        return report
 
     def rebuild(self, changed_paths):
-        """Build again after ``changed_paths`` changed (today a full build)."""
+        """Build again after ``changed_paths`` changed: a Refresh when only the text of
+        posts and pages changed, else a full build's BuildReport."""
         changed = {Path(p).resolve() for p in changed_paths}
         if self.settings_file in changed:
             self._settings = None
@@ -148,6 +157,11 @@ class Preview:
         if plugin_code:
             # Pelican imports plugins once per process; a build here would run the old code.
             raise RestartNeeded(plugin_code)
+        if self._site is not None:
+            try:
+                return self._site.refresh(sorted(changed))
+            except incremental.FullBuildNeeded as reason:
+                logger.info("building everything: %s", reason)
         return self.build()
 
     def _in_plugin_paths(self, path):
@@ -175,6 +189,8 @@ class Rebuild:
         what = describe_changes(self.changed)
         if self.restart:
             return f"{what}: restarting to load the new code"
+        if self.ok and isinstance(self.report, incremental.Refresh):
+            return f"Updated after {what}: {self.report.summary()}"
         if self.ok:
             report = self.report
             per_language = ", ".join(f"{count} pages in {lang}" for lang, count in report.pages.items()) or "site built"
@@ -503,7 +519,18 @@ class LivePreview:
             self.server.reload()
         logger.debug("%s", outcome.line())
         self.on_outcome(outcome)
+        self._follow_up(outcome)
         return outcome
+
+    def _follow_up(self, outcome):
+        """Work that may wait until the pages have reloaded (the search index after a fast rebuild)."""
+        follow_up = getattr(outcome.report, "follow_up", None)
+        if follow_up is None:
+            return
+        try:
+            follow_up()
+        except Exception as exc:
+            logger.warning("the search index was not brought up to date (%s); it will be at the next full build", exc)
 
     def run(self, stop):
         """Watch and rebuild until ``stop`` is set, or a change needs a restart (returns that Rebuild)."""

@@ -4,6 +4,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from . import checks
 from .catalogue import load_translations
 from .problems import Problems
 from .taxonomy import Taxonomy
@@ -58,6 +59,11 @@ class Build:
         if html not in self._typeset:
             self._typeset[html] = french_html(html)
         return self._typeset[html]
+
+    def check_links(self, output_dir, pages, siteurl):
+        """Check the links of some built ``pages`` (each with .path and .source) into this build's problems:
+        `invoke serve` checks the pages it rendered again after an edit."""
+        checks.check_links(output_dir, pages, siteurl, self.problems)
 
     def translations(self, lang):
         """The theme's gettext catalogue of ``lang``, compiled once per build."""
