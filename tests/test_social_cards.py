@@ -160,6 +160,24 @@ def test_the_cache_serves_a_fresh_output_folder_and_keeps_one_version(tmp_path):
     assert len(list((tmp_path / "cache" / "fr").glob("essai.*.png"))) == 1
 
 
+def test_cards_drawn_by_worker_processes_are_the_cards_drawn_in_the_build_process(tmp_path):
+    count = social_cards.PARALLEL_FROM * 2  # enough for two workers
+    cards = [card(slug=f"essai-{n}", title=f"Essai numéro {n}{NNBSP}!") for n in range(count)]
+    by_workers = Cards(load({"SOCIAL_CARDS": {"cache_dir": str(tmp_path / "cache"), "workers": 2}}))
+    here = Cards(load({"SOCIAL_CARDS": {"cache_dir": False, "workers": 1}}))
+    social_cards.draw_all([(c, str(tmp_path / "workers" / f"{c.slug}.png")) for c in cards], by_workers)
+    social_cards.draw_all([(c, str(tmp_path / "here" / f"{c.slug}.png")) for c in cards], here)
+    for c in cards:
+        assert (tmp_path / "workers" / f"{c.slug}.png").read_bytes() == (tmp_path / "here" / f"{c.slug}.png").read_bytes()
+    assert len(list((tmp_path / "cache" / "fr").glob("essai-*.png"))) == count
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_workers_must_be_a_whole_number(workers):
+    with pytest.raises(SocialCardsSettingsError, match=r"SOCIAL_CARDS\['workers'\]"):
+        load({"SOCIAL_CARDS": {"workers": workers}})
+
+
 # --- The Image: line ---------------------------------------------------------------
 
 @pytest.mark.parametrize("value, expected", [

@@ -15,11 +15,13 @@ the templates' og:image, twitter:image and JSON-LD:
 import hashlib
 import html
 import logging
+import multiprocessing
 import os
 import posixpath
 import re
 import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 LINK_MARKER = re.compile(r"^(?:\{(static|attach|filename)\}|\|(static|attach|filename)\|)")
 ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 TAG = re.compile(r"<[^>]*>")
+PARALLEL_FROM = 16  # cards per worker below which starting processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,15 @@ def _set(item, path, settings, size, alt):
 
 def write(card, target, state):
     """Make ``target`` hold ``card``; returns what it took: "up to date", "copied" or "drawn"."""
+    reused = reuse(card, target, state)
+    if reused:
+        return reused
+    draw_all([(card, target)], state)
+    return "drawn"
+
+
+def reuse(card, target, state):
+    """Make ``target`` hold ``card`` without drawing it, if possible: "up to date", "copied", or None."""
     digest = card.digest(state.fingerprint)
     if stored_digest(target) == digest:
         return "up to date"
@@ -144,15 +156,48 @@ def write(card, target, state):
     if cached and stored_digest(cached) == digest:
         _copy(cached, target)
         return "copied"
-    _warn_missing_glyphs(card, state, target)
+    return None
+
+
+def draw_all(jobs, state):
+    """Draw and save each (card, target) of ``jobs``, in worker processes when there are many."""
+    for card, target in jobs:
+        _warn_missing_glyphs(card, state, target)  # here: the workers' log lines would be lost
+    workers = min(state.config["workers"], len(jobs) // PARALLEL_FROM)
+    if workers <= 1:
+        for job in jobs:
+            _draw(job, state)
+        return
+    # fork: the workers start at once with the fonts already loaded. They write files only.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
+        list(pool.map(_draw_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+# A worker process draws for one build only: the state it was forked with, kept for its jobs.
+_worker_state = None
+
+
+def _adopt(state):
+    global _worker_state
+    _worker_state = state
+
+
+def _draw_in_worker(job):
+    _draw(job, _worker_state)
+
+
+def _draw(job, state):
+    card, target = job
+    digest = card.digest(state.fingerprint)
+    cached = state.cache_file(card, digest)
     image = draw_card(card, state.config, state.face_at)
     if not cached:
         save_card(image, target, digest)
-        return "drawn"
+        return
     save_card(image, cached, digest)
     _forget_older_versions(cached)
     _copy(cached, target)
-    return "drawn"
 
 
 def _warn_missing_glyphs(card, state, target):

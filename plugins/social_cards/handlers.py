@@ -78,8 +78,15 @@ def _write(generator, kind):
     lang = generator.settings["DEFAULT_LANG"]
     pending = state.pending.pop((lang, kind), {})
     folder = os.path.join(generator.output_path, *state.config["folder"].split("/"))
-    done = Counter(cards.write(card, os.path.join(folder, *path.split("/")), state)
-                   for path, card in pending.items())
+    done, to_draw = Counter(), []
+    for path, card in pending.items():
+        target = os.path.join(folder, *path.split("/"))
+        reused = cards.reuse(card, target, state)
+        if reused:
+            done[reused] += 1
+        else:
+            to_draw.append((card, target))
+    cards.draw_all(to_draw, state)
     if pending:
         logger.info("Social cards (%s, %ss): %d drawn, %d copied from the cache, %d up to date",
-                    lang, kind, done["drawn"], done["copied"], done["up to date"])
+                    lang, kind, len(to_draw), done["copied"], done["up to date"])
