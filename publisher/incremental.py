@@ -25,11 +25,14 @@ reads the whole site, so the preview reloads first.
 import io
 import logging
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2.meta
+from jinja2 import TemplateNotFound
 from pelican import signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator, TemplatePagesGenerator
@@ -200,7 +203,11 @@ class Site:
         articles = run.generator(ArticlesGenerator)
         if articles is not None:
             articles.generate_feeds(writer)
-            articles.generate_pages(writer)
+            _render_articles(articles, writer, touched)
+            write = writer.write_file  # RELATIVE_URLS is off (checked): the writer's default
+            for lists in (articles.generate_period_archives, articles.generate_direct_templates,
+                          articles.generate_tags, articles.generate_categories, articles.generate_authors):
+                lists(write)
         pages = run.generator(PagesGenerator)
         if pages is not None:
             pages.generate_output(writer)
@@ -228,6 +235,20 @@ class Site:
         if state is None or not state.config["enabled"] or not state.posts:
             return None
         return lambda: state.rebuild_index(self.output)
+
+
+def _render_articles(generator, writer, touched):
+    """The pages of the touched posts, as ArticlesGenerator writes them (a loop over every post
+    only to skip them would cost more than the rest: each one's URL is worked out again)."""
+    written = {id(item) for group in ("translations", "articles", "hidden_translations", "hidden_articles",
+                                      "drafts_translations", "drafts") for item in getattr(generator, group)}
+    for article in touched:
+        if id(article) not in written:
+            continue  # another language's post, written by its own run
+        extra = {"all_articles": generator.articles} if article.status == "draft" else {}
+        writer.write_file(article.save_as, generator.get_template(article.template), generator.context,
+                          article=article, category=getattr(article, "category", None),
+                          override_output=hasattr(article, "override_save_as"), url=article.url, blog=True, **extra)
 
 
 def _problem(message):
@@ -342,9 +363,15 @@ class SelectiveWriter(Writer):
         self.changed = []
         self._replaced = {}  # absolute path -> previous bytes (None: there was no file)
         self._html_pages = []  # (output-relative path, the content object the page renders, or None)
+        self._reads_text = {}  # template name -> whether it shows the text of posts
 
     def _shows(self, items):
         return any(any(item is one for one in self.touched) for item in items)
+
+    def _shows_text(self, template):
+        if template.name not in self._reads_text:
+            self._reads_text[template.name] = _reads_text(template.environment, template.name, frozenset())
+        return self._reads_text[template.name]
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom",
                    override_output=False, feed_title=None):
@@ -361,7 +388,9 @@ class SelectiveWriter(Writer):
         lists = paginated if paginated is not None else {k: v for k, v in kwargs.items() if k in ("articles", "dates")}
         if item is not None and self._shows([item]):
             self._render(name, template, context, kwargs, item)
-        elif lists and template_name in self.settings["PAGINATED_TEMPLATES"]:
+        elif not lists or not self._shows_text(template):
+            return  # titles, dates and addresses did not change: a list of them neither
+        elif template_name in self.settings["PAGINATED_TEMPLATES"]:
             self._render_pages_showing(name, template, context, lists, template_name, url, kwargs)
         elif any(self._shows(items) for items in lists.values()):
             self._render(name, template, context, kwargs, None)
@@ -425,6 +454,26 @@ class SelectiveWriter(Writer):
         """The HTML pages rendered, as the link check takes them."""
         return [_PageToCheck(path=name, source=build.relative_path(item.source_path) if item is not None else None)
                 for name, item in self._html_pages]
+
+
+# How a template reaches the text of a post or page: article.summary, page.content...
+TEXT_ATTRIBUTE = re.compile(r"""\.(?:summary|content|get_summary|get_content)\b|\[\s*['"](?:summary|content)['"]\s*\]""")
+
+
+def _reads_text(environment, name, seen):
+    """Whether template ``name``, or one it extends or includes, reads the text of posts (summary or content)."""
+    if name is None:
+        return True  # a template chosen while rendering: it may
+    if name in seen:
+        return False
+    try:
+        source = environment.loader.get_source(environment, name)[0]
+    except TemplateNotFound:
+        return True
+    if TEXT_ATTRIBUTE.search(source):
+        return True
+    names = jinja2.meta.find_referenced_templates(environment.parse(source))
+    return any(_reads_text(environment, other, seen | {name}) for other in names)
 
 
 @dataclass

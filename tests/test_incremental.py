@@ -156,3 +156,22 @@ def test_a_broken_link_in_the_new_text_leaves_the_site_as_it_was(project):
     project.rebuild(path)
     assert_same_trees(tree(project.output), project.full_build())
 
+
+
+def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts():
+    from jinja2 import DictLoader, Environment
+
+    from publisher.incremental import _reads_text
+
+    environment = Environment(loader=DictLoader({
+        "base.html": '<meta name="twitter:card" content="summary">{% block body %}{% endblock %}',
+        "_summary.html": "<p>{{ article.summary }}</p>",
+        "index.html": '{% extends "base.html" %}{% block body %}{% include "_summary.html" %}{% endblock %}',
+        "tag.html": '{% extends "index.html" %}',
+        "archives.html": '{% extends "base.html" %}{% block body %}{{ article.title }}{% endblock %}',
+        "chosen.html": "{% include article.template_name %}",
+        "by_key.html": "{{ article['content'] }}",
+    }))
+    shows = {name: _reads_text(environment, name, frozenset()) for name in environment.list_templates()}
+    assert shows == {"base.html": False, "_summary.html": True, "index.html": True, "tag.html": True,
+                     "archives.html": False, "chosen.html": True, "by_key.html": True}

@@ -1,6 +1,7 @@
 """Checks of the content and of the built site, reported as Problems."""
 
 import hashlib
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -159,8 +160,9 @@ class BuiltFiles:
     and asking the file system (and resolving each path) for every one is most of the cost."""
 
     def __init__(self, output_dir):
-        self.files = {path.relative_to(output_dir).as_posix() for path in Path(output_dir).rglob("*")
-                      if path.is_file()}
+        # os.walk: no stat of each file (rglob and is_file take ten times as long on a large site).
+        self.files = {posixpath.join(Path(folder).relative_to(output_dir).as_posix(), name).removeprefix("./")
+                      for folder, _, names in os.walk(output_dir) for name in names}
 
     def has(self, local):
         """Whether a site path (a file, or a folder with index.html) was built."""
