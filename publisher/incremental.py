@@ -129,6 +129,7 @@ class Site:
         self.content_path = Path(runs[0].settings["PATH"]).resolve()
         for run in runs:
             run.move_output(self.output)
+        self._reads_text = {}  # id of a run -> {template name: whether it shows the text of posts}
 
     @property
     def settings(self):
@@ -197,7 +198,7 @@ class Site:
     # --- rendering
 
     def _render(self, run, touched):
-        writer = SelectiveWriter(str(self.output), run.settings, touched)
+        writer = SelectiveWriter(str(self.output), run.settings, touched, self._reads_text.setdefault(id(run), {}))
         if not touched:
             return writer
         articles = run.generator(ArticlesGenerator)
@@ -356,22 +357,20 @@ class SelectiveWriter(Writer):
     during the full build.
     """
 
-    def __init__(self, output_path, settings, touched):
+    def __init__(self, output_path, settings, touched, reads_text=None):
         super().__init__(output_path, settings=settings)
         self.touched = list(touched)
         self.rendered = 0
         self.changed = []
         self._replaced = {}  # absolute path -> previous bytes (None: there was no file)
         self._html_pages = []  # (output-relative path, the content object the page renders, or None)
-        self._reads_text = {}  # template name -> whether it shows the text of posts
+        self._reads_text = {} if reads_text is None else reads_text  # template name -> shows text of posts
 
     def _shows(self, items):
         return any(any(item is one for one in self.touched) for item in items)
 
     def _shows_text(self, template):
-        if template.name not in self._reads_text:
-            self._reads_text[template.name] = _reads_text(template.environment, template.name, frozenset())
-        return self._reads_text[template.name]
+        return _reads_text(template.environment, template.name, self._reads_text)
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom",
                    override_output=False, feed_title=None):
@@ -460,20 +459,21 @@ class SelectiveWriter(Writer):
 TEXT_ATTRIBUTE = re.compile(r"""\.(?:summary|content|get_summary|get_content)\b|\[\s*['"](?:summary|content)['"]\s*\]""")
 
 
-def _reads_text(environment, name, seen):
-    """Whether template ``name``, or one it extends or includes, reads the text of posts (summary or content)."""
+def _reads_text(environment, name, known):
+    """Whether template ``name``, or one it extends or includes, reads the text of posts (summary or
+    content). ``known`` keeps the answers (name -> bool); a template being looked at counts as no."""
     if name is None:
         return True  # a template chosen while rendering: it may
-    if name in seen:
-        return False
-    try:
-        source = environment.loader.get_source(environment, name)[0]
-    except TemplateNotFound:
-        return True
-    if TEXT_ATTRIBUTE.search(source):
-        return True
-    names = jinja2.meta.find_referenced_templates(environment.parse(source))
-    return any(_reads_text(environment, other, seen | {name}) for other in names)
+    if name not in known:
+        known[name] = False  # for now: a template including itself
+        try:
+            source = environment.loader.get_source(environment, name)[0]
+        except TemplateNotFound:
+            known[name] = True
+            return True
+        names = jinja2.meta.find_referenced_templates(environment.parse(source))
+        known[name] = bool(TEXT_ATTRIBUTE.search(source)) or any(_reads_text(environment, n, known) for n in names)
+    return known[name]
 
 
 @dataclass
