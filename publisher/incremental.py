@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2.meta
@@ -113,7 +113,6 @@ class Refresh:
     rendered: int            # pages and feeds rendered (some came out identical)
     seconds: float
     follow_up: object = None  # callable run after the reload (the search index), or None
-    pages: dict = field(default_factory=dict)  # language -> pages rendered, for the summary line
 
     def summary(self):
         return (f"{self.rendered} page{'s' if self.rendered != 1 else ''} rendered again, "
@@ -141,29 +140,25 @@ class Site:
         self._check_settings()
         relatives = [self._relative(path) for path in paths]
         edits = [edit for run in self.runs for edit in self._reread(run, relatives)]
-        for edit in edits:
-            edit.apply()
+        writers = []
         try:
-            writers = [self._render(run, [edit.old for edit in edits if edit.run is run]) for run in self.runs]
-            self._write_media()
-        except BaseException:
             for edit in edits:
-                edit.undo()
-            raise
-        written = [path for writer in writers for path in writer.changed]
-        try:
+                edit.apply()
+            for run in self.runs:
+                writers.append(self._render(run, [edit.old for edit in edits if edit.run is run]))
+            self._write_media()
             self._check_links(writers)
-        except FullBuildNeeded:
+        except BaseException:
+            # As it was: the files the writers replaced, the text of the objects.
             for writer in writers:
                 writer.put_back()
             for edit in edits:
                 edit.undo()
             raise
         return Refresh(
-            changed=tuple(relatives), written=sorted(written),
+            changed=tuple(relatives), written=sorted(path for writer in writers for path in writer.changed),
             rendered=sum(writer.rendered for writer in writers),
-            seconds=time.perf_counter() - started, follow_up=self._search_follow_up(),
-            pages={run.lang: writer.rendered for run, writer in zip(self.runs, writers)})
+            seconds=time.perf_counter() - started, follow_up=self._search_follow_up())
 
     # --- what may be refreshed
 
