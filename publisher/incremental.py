@@ -26,7 +26,6 @@ import io
 import logging
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,8 @@ from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator, TemplatePagesGenerator
 from pelican.paginator import Paginator
 from pelican.writers import Writer
+
+from newsletter.delivery.ledger import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,6 @@ class Run:
     @property
     def context(self):
         return self.generators[0].context
-
-    @property
-    def lang(self):
-        return self.settings.get("BILINGUAL_LANG") or self.settings["DEFAULT_LANG"]
 
     def generator(self, kind):
         return next((g for g in self.generators if isinstance(g, kind)), None)
@@ -313,7 +310,7 @@ class Edit:
 
     def apply(self):
         for key, value in vars(self.new).items():
-            if key in FILLED_IN_LATER or key.startswith("_context"):
+            if key in FILLED_IN_LATER:
                 continue
             current = vars(self.old).get(key, _MISSING)
             if current is not value and current != value:
@@ -433,7 +430,7 @@ class SelectiveWriter(Writer):
         if previous == data:
             return
         self._replaced.setdefault(path, previous)
-        _write_atomically(path, data)
+        atomic_write(path, data)
         self.changed.append(os.path.relpath(path, self.output_path).replace(os.sep, "/"))
 
     def put_back(self):
@@ -442,7 +439,7 @@ class SelectiveWriter(Writer):
             if previous is None:
                 os.unlink(path)
             else:
-                _write_atomically(path, previous)
+                atomic_write(path, previous)
 
     def pages_to_check(self, build):
         """The HTML pages rendered, as the link check takes them."""
@@ -488,17 +485,3 @@ class _ChangedOnly(io.StringIO):
         if not self.closed:
             self._writer.keep(self._path, self.getvalue().encode(self._encoding))
         super().close()
-
-
-def _write_atomically(path, data):
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
