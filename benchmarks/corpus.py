@@ -775,6 +775,13 @@ class Corpus:
                 f"{len(IMAGES)} images (seed {self.seed})")
 
 
+def add_sentence(path, number):
+    """An edit of a post's text, as the benchmarks make it: one more sentence at its end."""
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    path.write_text(text + f"\n\nRetouche n° {number} : une phrase de plus, pour voir ce que coûte "
+                    "la reconstruction.\n", encoding="utf-8")
+
+
 def write_corpus(folder, posts, seed=SEED):
     """Write a corpus of ``posts`` French posts (half translated) into ``folder``; return a Corpus."""
     if posts < 1:

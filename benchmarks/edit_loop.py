@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.corpus import add_sentence
 from publisher.incremental import Refresh
 from publisher.serve import Preview
 
@@ -33,12 +34,6 @@ class _Preview(Preview):
         return {**super().overrides(), "CACHE_PATH": self.cache}
 
 
-def edit(post, number):
-    text = post.read_text(encoding="utf-8").rstrip("\n")
-    post.write_text(text + f"\n\nRetouche n° {number} : une phrase de plus, écrite pendant l’aperçu.\n",
-                    encoding="utf-8")
-
-
 def measure(settings, output, cache, post, edits):
     preview = _Preview(settings, output, cache)
     started = time.perf_counter()
@@ -46,7 +41,7 @@ def measure(settings, output, cache, post, edits):
     first = time.perf_counter() - started
     rounds = []
     for number in range(1, edits + 1):
-        edit(post, number)
+        add_sentence(post, number)
         started, cpu = time.perf_counter(), time.process_time()
         report = preview.rebuild([post])
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu

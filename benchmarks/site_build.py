@@ -225,9 +225,7 @@ class Bench:
 
     def edit(self, round_number):
         """Change the body of one post (its last paragraph grows by one sentence per round)."""
-        text = self.edited.read_text(encoding="utf-8").rstrip("\n")
-        self.edited.write_text(text + f"\n\nMise à jour n° {round_number} : une phrase de plus, pour voir ce que "
-                               "coûte la reconstruction après une retouche.\n", encoding="utf-8")
+        corpus_module.add_sentence(self.edited, round_number)
 
     def round(self, number):
         folder = self.workdir / "runs" / f"{number}"
