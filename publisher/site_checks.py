@@ -163,12 +163,16 @@ class _Site:
         self.pages = {}
         self.xml_count = 0
 
+    def _built(self, pattern):
+        """(path, output-relative path) of the built files matching ``pattern``, in order, skipped ones left out."""
+        for path in sorted(self.output.rglob(pattern)):
+            relative = path.relative_to(self.output).as_posix()
+            if not relative.startswith(self.skip):
+                yield path, relative
+
     def check(self):
         problems = []
-        for path in sorted(self.output.rglob("*.html")):
-            relative = path.relative_to(self.output).as_posix()
-            if relative.startswith(self.skip):
-                continue
+        for path, relative in self._built("*.html"):
             page, problem = _read_page(path, relative)
             if problem:
                 problems.append(problem)
@@ -331,10 +335,7 @@ class _Site:
     def check_xml(self):
         """Feeds and sitemaps must parse: feed readers and search engines drop a broken file whole."""
         problems = []
-        for path in sorted(self.output.rglob("*.xml")):
-            relative = path.relative_to(self.output).as_posix()
-            if relative.startswith(self.skip):
-                continue
+        for path, relative in self._built("*.xml"):
             self.xml_count += 1
             try:
                 lxml.etree.parse(str(path), XML_PARSER)
