@@ -18,6 +18,7 @@ from . import catalogue, checks, links, sitemaps
 from .problems import AlreadyReported
 from .settings import BUILD_KEY, LANG_KEY, base_patterns, load, localise
 from .state import Build, WrittenPage
+from .typeset_cache import FILE_NAME
 from .typography import french_text
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ def on_initialized(pelican):
     config = load(settings)
     if config["catalogue_dir"] is None:
         config["catalogue_dir"] = str(Path(settings["THEME"]) / "translations")
-    build = Build(config, base_patterns(settings), settings["PATH"])
+    typeset_cache = os.path.abspath(os.path.join(settings.get("CACHE_PATH") or "cache", FILE_NAME))
+    build = Build(config, base_patterns(settings), settings["PATH"], typeset_cache)
     settings[BUILD_KEY] = build
     settings[LANG_KEY] = build.primary
     localise(settings, config, build.primary, build.base_patterns)
@@ -286,6 +288,7 @@ def on_run_finished(pelican):
         return
     for other in build.languages[1:]:
         _run_language(pelican, build, other)
+    build.save_caches()
     all_languages_written.send(pelican)
     sitemaps.write_index(output, build.languages, settings["SITEURL"])
     sitemaps.write_robots(output, settings["SITEURL"])

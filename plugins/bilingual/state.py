@@ -8,7 +8,7 @@ from . import checks
 from .catalogue import load_translations
 from .problems import Problems
 from .taxonomy import Taxonomy
-from .typography import french_html
+from .typeset_cache import TypesetCache
 
 
 @dataclass
@@ -36,10 +36,11 @@ class WrittenPage:
 class Build:
     """State of one build across all its language runs; reset for each rebuild."""
 
-    def __init__(self, config, base_patterns, content_path):
+    def __init__(self, config, base_patterns, content_path, typeset_cache=None):
         self.config = config
         self.base_patterns = base_patterns
         self.content_path = content_path
+        self._typeset = TypesetCache(typeset_cache)  # kept across rebuilds, like the file it reads
         self.reset()
 
     def reset(self):
@@ -51,14 +52,15 @@ class Build:
         self.listed_from_elsewhere = defaultdict(set)  # language -> URLs of other languages' posts
         self.unwritten = set()  # source paths never to write (a duplicate slug...)
         self._translations = {}
-        self._typeset = {}
+        self._typeset.start()
 
     def typeset(self, html):
-        """French spacing of an HTML fragment, computed once per build: every language run reads
-        every post, so each French body would otherwise be typeset once per language."""
-        if html not in self._typeset:
-            self._typeset[html] = french_html(html)
-        return self._typeset[html]
+        """French spacing of an HTML fragment, computed once per version of the fragment: every
+        language run reads every post, and most posts have not changed since the last build."""
+        return self._typeset.typeset(html)
+
+    def save_caches(self):
+        self._typeset.save()
 
     def check_links(self, output_dir, pages, siteurl):
         """Check the links of some built ``pages`` (each with .path and .source) into this build's problems:

@@ -31,7 +31,7 @@ def on_content_init(content):
     state = content.settings.get(STATE_KEY)
     if state is None:
         return
-    content._content = transform(content._content, _page(content, state))
+    content._content = state.transformed(content._content, _page(content, state), transform)
 
 
 def _page(content, state):

@@ -1,5 +1,7 @@
 """What the media plugin keeps during a build: image sizes and the resized copies to write."""
 
+import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -24,6 +26,30 @@ class MediaState:
         self.config = config
         self._sizes = {}     # path -> (modification time, (width, height))
         self.pending = {}    # output path -> Variant
+        self._transformed = {}  # (digest of the HTML, where it goes) -> (HTML, problems reported)
+
+    def transformed(self, fragment, page, transform):
+        """``transform(fragment, page)``, computed once per build for the same HTML and page.
+
+        Every language run reads every file, so each post would otherwise be transformed once
+        per language. The problems the first transform reported are reported again each time,
+        as a new transform would (the build's problem list keeps one of each).
+        """
+        where = dataclasses.astuple(dataclasses.replace(page, state=None, report=None))
+        key = (hashlib.blake2b(fragment.encode("utf-8"), digest_size=16).digest(), where)
+        if key not in self._transformed:
+            reports = []
+
+            def recording(*problem):
+                reports.append(problem)
+                page.report(*problem)
+
+            self._transformed[key] = (transform(fragment, dataclasses.replace(page, report=recording)), reports)
+            return self._transformed[key][0]
+        html, reports = self._transformed[key]
+        for problem in reports:
+            page.report(*problem)
+        return html
 
     def image_size(self, path):
         """(width, height) as displayed, read once per version of the file."""

@@ -23,10 +23,11 @@ def static_path(reference):
     return reference.lstrip("/")
 
 
-def cover(content, content_path):
+def cover(content, content_path, size_of=None):
     """(path relative to SITEURL, alt text, width, height) of the post's cover, or None.
 
-    The cover is the Image: metadata, else the first image of the text.
+    The cover is the Image: metadata, else the first image of the text. ``size_of(path)``
+    gives an image's (width, height), (None, None) when unreadable (default: image_size).
     """
     if getattr(content, "image", None):
         path, alt = static_path(content.image), content.title
@@ -37,11 +38,11 @@ def cover(content, content_path):
         path = static_path(match.group(1))
         alt_match = ALT.search(match.group(0))
         alt = alt_match.group(1) if alt_match else ""
-    width, height = _size(Path(content_path) / path)
+    width, height = (size_of or image_size)(Path(content_path) / path)
     return {"url": path, "alt": alt, "width": width, "height": height}
 
 
-def _size(path):
+def image_size(path):
     try:
         with Image.open(path) as image:
             return image.size

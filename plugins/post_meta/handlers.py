@@ -1,6 +1,7 @@
 """Signal handlers of the post_meta plugin; state lives in one PostMeta object
 kept in the settings of every run."""
 
+import hashlib
 import logging
 import os
 
@@ -18,11 +19,30 @@ class PostMeta:
     def __init__(self, config, content_path):
         self.config = config
         self.content_path = content_path
+        self._minutes = {}  # digest of a post's HTML -> reading minutes
+        self._sizes = {}    # image path -> (modification time, size)
         self.reload()
 
     def reload(self):
         """Read the authors file again (each rebuild of `invoke serve`)."""
         self.profiles = authors.load_profiles(os.path.join(self.content_path, self.config["authors_file"]))
+
+    def reading_minutes(self, html):
+        """Counted once per text and build: every language run reads every post."""
+        key = hashlib.blake2b((html or "").encode("utf-8"), digest_size=16).digest()
+        if key not in self._minutes:
+            self._minutes[key] = details.reading_minutes(html, self.config["words_per_minute"])
+        return self._minutes[key]
+
+    def image_size(self, path):
+        """(width, height) of an image, or (None, None); read once per version of the file."""
+        try:
+            stamp = os.stat(path).st_mtime_ns
+        except OSError:
+            return None, None
+        if self._sizes.get(path, (None,))[0] != stamp:
+            self._sizes[path] = (stamp, details.image_size(path))
+        return self._sizes[path][1]
 
 
 def on_initialized(pelican):
@@ -57,5 +77,5 @@ def on_content_init(content):
     state = content.settings.get(STATE_KEY)
     if state is None or not isinstance(content, (Article, Page)):
         return
-    content.reading_minutes = details.reading_minutes(content._content, state.config["words_per_minute"])
-    content.cover = details.cover(content, state.content_path)
+    content.reading_minutes = state.reading_minutes(content._content)
+    content.cover = details.cover(content, state.content_path, state.image_size)
