@@ -1,8 +1,10 @@
 """The Markdown cache (plugins/markdown_cache): the site it builds is byte for byte the site
 built without it, whether the conversions are made serially, in parallel, or found in the
-cache after an edit; and an edit converts only the edited file."""
+cache after an edit; and an edit converts only the edited file. Also the bilingual plugin's
+cache of French typesetting (plugins/bilingual/typeset_cache.py), which a warm build reads."""
 
 import filecmp
+import json
 import os
 import shutil
 
@@ -10,6 +12,7 @@ import pelicanconf
 import pytest
 
 from conftest import ROOT
+from bilingual.settings import BUILD_KEY
 from markdown_cache.settings import STATE_KEY, MarkdownCacheSettingsError, load
 from publisher.build import build_site
 
@@ -115,3 +118,34 @@ def test_a_later_build_without_the_plugin_in_the_same_process_is_left_alone(proj
 def test_bad_settings_are_named(given, key):
     with pytest.raises(MarkdownCacheSettingsError, match=f"MARKDOWN_CACHE\\[{key!r}\\]"):
         load({"MARKDOWN_CACHE": given})
+
+
+def typesetting(report):
+    return report.settings[BUILD_KEY]._typeset
+
+
+def test_french_typesetting_is_kept_between_builds_and_the_bytes_stay_the_same(project, caplog):
+    """To regenerate nothing: each reference is a build without the typesetting file, made in the test."""
+    cache_file = project / "cache/bilingual-typography.json"
+    first = build(project, "first")
+    assert typesetting(first).computed > 10 and cache_file.exists()
+    warm = build(project, "warm")
+    assert typesetting(warm).computed == 0
+    assert_same_tree(first.output, warm.output)
+
+    edit_a_post(project)
+    edited = build(project, "edited")
+    assert typesetting(edited).computed == 1  # the edited body; its summary did not change
+    cache_file.unlink()
+    edited_reference = build(project, "edited-reference")
+    assert typesetting(edited_reference).computed > 10
+    assert_same_tree(edited_reference.output, edited.output)
+
+    cache_file.write_text("{not json", encoding="utf-8")
+    damaged = build(project, "damaged")
+    assert f"{cache_file} cannot be read" in caplog.text and typesetting(damaged).computed > 10
+    assert_same_tree(edited_reference.output, damaged.output)
+
+    data = json.loads(cache_file.read_text(encoding="utf-8"))
+    cache_file.write_text(json.dumps({**data, "fingerprint": "typography.py as it was before"}), encoding="utf-8")
+    assert typesetting(build(project, "other-rules")).computed > 10

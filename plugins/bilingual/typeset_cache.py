@@ -33,17 +33,20 @@ class TypesetCache:
         self.fingerprint = _fingerprint()
         self.entries = self._read()
         self.used = set()  # what this build asked for: the next file holds these
+        self.computed = 0  # typeset by this build (the rest came from the file)
         self._saved = set(self.entries)
 
     def start(self):
         """A new build (each rebuild of `invoke serve`): what it uses is counted afresh."""
         self.used = set()
+        self.computed = 0
 
     def typeset(self, html):
         key = hashlib.blake2b(html.encode("utf-8"), digest_size=16).hexdigest()
         found = self.entries.get(key)
         if found is None:
             found = self.entries[key] = french_html(html)
+            self.computed += 1
         self.used.add(key)
         return found
 
