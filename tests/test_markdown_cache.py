@@ -3,54 +3,23 @@ built without it, whether the conversions are made serially, in parallel, or fou
 cache after an edit; and an edit converts only the edited file. Also the bilingual plugin's
 cache of French typesetting (plugins/bilingual/typeset_cache.py), which a warm build reads."""
 
-import filecmp
 import json
-import os
-import shutil
 
 import pelicanconf
 import pytest
 
-from conftest import ROOT
 from bilingual.settings import BUILD_KEY
 from markdown_cache.settings import STATE_KEY, MarkdownCacheSettingsError, load
-from publisher.build import build_site
-
-SETTINGS = """\
-import sys
-sys.path.insert(0, {root!r})
-from publishconf import *
-THEME = {theme!r}
-PLUGIN_PATHS = [{plugins!r}]
-COMMENTS = {{**COMMENTS, "isso": {{"url": "http://127.0.0.1:9/"}}}}
-"""
+from project_copy import assert_same_tree, build_copy, copy_project
 
 
 @pytest.fixture
 def project(tmp_path):
-    folder = tmp_path / "blog"
-    shutil.copytree(ROOT / "content", folder / "content")
-    (folder / "conf.py").write_text(SETTINGS.format(root=str(ROOT), theme=str(ROOT / "theme"),
-                                                    plugins=str(ROOT / "plugins")))
-    return folder
+    return copy_project(tmp_path)
 
 
 def build(project, output, **cache):
-    previous = os.getcwd()
-    os.chdir(project)  # the cache and the comment cache go in the project's cache/
-    try:
-        return build_site(project / "conf.py", project / output, {"MARKDOWN_CACHE": cache})
-    finally:
-        os.chdir(previous)
-
-
-def assert_same_tree(first, second):
-    """Every file in both trees, with the same bytes."""
-    first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    second_files = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
-    assert first_files == second_files
-    _, mismatch, errors = filecmp.cmpfiles(first, second, [str(p) for p in first_files], shallow=False)
-    assert (mismatch, errors) == ([], [])
+    return build_copy(project, output, MARKDOWN_CACHE=cache)
 
 
 def edit_a_post(project):
@@ -82,14 +51,8 @@ def test_a_changed_markdown_setting_or_a_damaged_cache_converts_again(project, c
     build(project, "first")
     cache_file = project / "cache/markdown-cache.json"
     assert cache_file.is_file()
-    previous = os.getcwd()
-    os.chdir(project)
-    try:
-        other = build_site(project / "conf.py", project / "other",
-                           {"MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
-                                         "output_format": "html5"}})
-    finally:
-        os.chdir(previous)
+    other = build_copy(project, "other", MARKDOWN={"extension_configs": {"markdown.extensions.extra": {}},
+                                                   "output_format": "html5"})
     assert other.settings[STATE_KEY].converted_ahead > 20  # another setting: nothing reused
     cache_file.write_text("{not json")
     damaged = build(project, "damaged")
@@ -101,13 +64,7 @@ def test_a_changed_markdown_setting_or_a_damaged_cache_converts_again(project, c
 def test_a_later_build_without_the_plugin_in_the_same_process_is_left_alone(project):
     """Signals outlive a build: the handlers stay connected, and must look at PLUGINS."""
     assert STATE_KEY in build(project, "with").settings
-    previous = os.getcwd()
-    os.chdir(project)
-    try:
-        without = build_site(project / "conf.py", project / "without",
-                             {"PLUGINS": [p for p in pelicanconf.PLUGINS if p != "markdown_cache"]})
-    finally:
-        os.chdir(previous)
+    without = build_copy(project, "without", PLUGINS=[p for p in pelicanconf.PLUGINS if p != "markdown_cache"])
     assert STATE_KEY not in without.settings
     assert_same_tree(project / "with", without.output)
 
