@@ -29,11 +29,12 @@ class MediaState:
         self._transformed = {}  # (digest of the HTML, where it goes) -> (HTML, problems reported)
 
     def transformed(self, fragment, page, transform):
-        """``transform(fragment, page)``, computed once per build for the same HTML and page.
+        """``transform(fragment, page)``, kept for the next language run reading the same file.
 
         Every language run reads every file, so each post would otherwise be transformed once
-        per language. The problems the first transform reported are reported again each time,
-        as a new transform would (the build's problem list keeps one of each).
+        per language. An entry serves once, then goes: the HTML is not held for the rest of the
+        build (a third language would transform again). The problems the first transform
+        reported are reported again, as a new transform would (the build's list keeps one of each).
         """
         where = dataclasses.astuple(dataclasses.replace(page, state=None, report=None))
         key = (hashlib.blake2b(fragment.encode("utf-8"), digest_size=16).digest(), where)
@@ -46,7 +47,7 @@ class MediaState:
 
             self._transformed[key] = (transform(fragment, dataclasses.replace(page, report=recording)), reports)
             return self._transformed[key][0]
-        html, reports = self._transformed[key]
+        html, reports = self._transformed.pop(key)
         for problem in reports:
             page.report(*problem)
         return html
