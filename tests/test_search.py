@@ -212,3 +212,16 @@ def test_unusable_search_settings_are_refused(given):
         load({"SEARCH": given})
 
 
+
+
+def test_thousands_of_posts_are_indexed(tmp_path):
+    """A site of 5,000 bilingual posts names 7,500 pages: more than a Pagefind glob can list."""
+    slug = "un-titre-aussi-long-que-ceux-des-billets-de-ce-blog"
+    names = []
+    for number in range(8000):
+        lang = "fr" if number % 2 else "en"
+        names.append(f"{lang}/{slug}-{number}/index.html")
+        (tmp_path / names[-1]).parent.mkdir(parents=True)
+        (tmp_path / names[-1]).write_text(f'<html lang="{lang}"><body><main><p>{number}</p></main></body></html>',
+                                          encoding="utf-8")
+    assert build_index(tmp_path, names, load({})) == {"fr": 4000, "en": 4000}

@@ -7,7 +7,7 @@ leaves its process running, or waits for an answer that never comes.
 """
 
 import json
-import re
+import os
 import shutil
 import subprocess
 import tempfile
@@ -17,8 +17,6 @@ from pagefind.service import get_executable
 
 from .settings import BUNDLE_DIR
 
-# Characters with a meaning in Pagefind's file globs (the wax syntax).
-GLOB_SPECIAL = re.compile(r"([\\*?\[\]{}<>,:$])")
 # What to run by hand on the last built site (a failed publish deletes the folder it
 # built in), writing aside so the live bundle is left alone.
 COMMAND = "python -m pagefind --site output --output-path /tmp/pagefind-check --verbose"
@@ -43,18 +41,32 @@ def build_index(output_path, pages, config):
     binary = get_executable()
     if binary is None or not Path(binary).is_file():
         raise IndexerError(f"Pagefind's binary was not found ({binary or 'not installed'}); {INSTALL_HINT}")
-    _run(binary, _options(output, bundle, pages, config), config["timeout"])
+    # Pagefind takes a glob, and one listing thousands of pages does not parse: it indexes
+    # a folder holding exactly the posts (hard links, same paths), and writes into output.
+    with tempfile.TemporaryDirectory(prefix=".pagefind-posts-", dir=output.parent) as posts:
+        _link_pages(output, Path(posts), pages)
+        _run(binary, _options(Path(posts), bundle, config), config["timeout"])
     counts = _page_counts(bundle)
     _sort_entry(bundle / "pagefind-entry.json")
     return counts
 
 
-def _options(output, bundle, pages, config):
+def _link_pages(output, folder, pages):
+    """Exactly the posts' files: never lists, drafts or hidden posts."""
+    for page in sorted(set(pages)):
+        target = folder / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(output / page, target)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(output / page, target)
+
+
+def _options(posts, bundle, config):
     return {
-        "site": str(output),
+        "site": str(posts),
         "output_path": str(bundle),
-        # Exactly the posts' files: never lists, drafts or hidden posts.
-        "glob": "{" + ",".join(GLOB_SPECIAL.sub(r"\\\1", page) for page in sorted(set(pages))) + "}",
+        "glob": "**/*.html",
         "root_selector": config["root_selector"],
         "exclude_selectors": config["exclude_selectors"],
     }
