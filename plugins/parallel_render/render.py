@@ -143,8 +143,7 @@ def _problem_count(settings):
 def _finish(pid, pipe):
     with os.fdopen(pipe, "rb") as stream:
         data = stream.read()
-    _, status = os.waitpid(pid, 0)
-    if not data or os.waitstatus_to_exitcode(status) != 0:
-        code = os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if not data or code != 0:
         return _Outcome([], False, RenderFailed("a page", f"its render worker stopped with status {code}"))
     return pickle.loads(data)
