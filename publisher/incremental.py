@@ -227,7 +227,7 @@ class Site:
         state = self.settings.get("SEARCH_STATE")
         if state is None or not state.config["enabled"] or not state.posts:
             return None
-        return lambda: state.rebuild_index(self.output)
+        return lambda: state.index(self.output)
 
 
 def _render_articles(generator, writer, touched):

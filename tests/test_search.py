@@ -3,6 +3,7 @@
 import gzip
 import json
 import logging
+import shutil
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,8 @@ from playwright.sync_api import expect
 import pelicanconf
 from conftest import Site, build_sample
 from publisher.build import ContentErrors
+from project_copy import assert_same_tree
+from search.index_cache import IndexCache
 from search.indexer import build_index
 from search.settings import SearchSettingsError, load
 
@@ -22,7 +25,7 @@ def _with(names, extra):
     return list(names) + ([extra] if extra not in names else [])
 
 
-# What the lead adds to pelicanconf.py; harmless once it is there.
+# The search plugin and its page as pelicanconf.py sets them, so these tests hold whatever it lists.
 SEARCH_BUILD = {
     "PLUGINS": _with(pelicanconf.PLUGINS, "search"),
     "DIRECT_TEMPLATES": _with(getattr(pelicanconf, "DIRECT_TEMPLATES", DEFAULT_CONFIG["DIRECT_TEMPLATES"]), "search"),
@@ -206,12 +209,76 @@ def test_search_settings_take_defaults_and_warn_on_unknown_keys(caplog):
 
 
 @pytest.mark.parametrize("given", [["main"], {"root_selector": ""}, {"exclude_selectors": ".share"},
-                                   {"timeout": 0}, {"timeout": True}, {"enabled": "yes"}])
+                                   {"timeout": 0}, {"timeout": True}, {"enabled": "yes"},
+                                   {"cache": "yes"}])
 def test_unusable_search_settings_are_refused(given):
     with pytest.raises(SearchSettingsError):
         load({"SEARCH": given})
 
 
+def _write_posts(folder, count):
+    names = []
+    for number in range(count):
+        lang = ("fr", "en")[number % 2]
+        names.append(f"{lang}/billet-{number}/index.html")
+        (folder / names[-1]).parent.mkdir(parents=True, exist_ok=True)
+        (folder / names[-1]).write_text(f'<html lang="{lang}"><body><main><h1>Titre {number}</h1>'
+                                        f"<p>Quartier {number}</p></main></body></html>", encoding="utf-8")
+    return names
+
+
+@pytest.fixture
+def counted_pagefind(tmp_path, monkeypatch):
+    """Pagefind behind a script that notes each run: a function giving the number of runs so far."""
+    from pagefind.service import get_executable
+
+    runs = tmp_path / "pagefind-runs"
+    wrapper = tmp_path / "pagefind-counted"
+    wrapper.write_text(f'#!/bin/sh\necho run >> "{runs}"\nexec "{get_executable()}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    return lambda: len(runs.read_text().splitlines()) if runs.exists() else 0
+
+
+def test_the_index_of_unchanged_posts_is_used_again_and_an_edit_indexes_anew(tmp_path, counted_pagefind):
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    names = _write_posts(site, 6)
+    cache = IndexCache(tmp_path / "cache" / "search-index")
+    assert build_index(site, names, load({}), cache) == {"fr": 3, "en": 3}
+    first = tmp_path / "first"
+    (site / "pagefind").rename(first)
+
+    # The next build of the same pages: Pagefind is not run, the bundle is the same.
+    assert build_index(site, names, load({}), cache) == {"fr": 3, "en": 3}
+    assert counted_pagefind() == 1
+    assert_same_tree(first, site / "pagefind")
+
+    # One post edited: indexed again, and the bundle is what a build without the cache writes.
+    (site / names[0]).write_text((site / names[0]).read_text().replace("Quartier", "Rue"), encoding="utf-8")
+    build_index(site, names, load({}), cache)
+    assert counted_pagefind() == 2
+    _write_posts(fresh, 6)
+    (fresh / names[0]).write_bytes((site / names[0]).read_bytes())
+    build_index(fresh, names, load({}))
+    assert_same_tree(fresh / "pagefind", site / "pagefind")
+
+    # Other options make another bundle.
+    build_index(site, names, load({"SEARCH": {"root_selector": "h1"}}), cache)
+    assert counted_pagefind() == 4  # the build of `fresh` was the third
+
+
+def test_a_damaged_index_cache_is_indexed_anew_and_never_half_copied(tmp_path, counted_pagefind):
+    site = tmp_path / "site"
+    names = _write_posts(site, 4)
+    cache = IndexCache(tmp_path / "cache" / "search-index")
+    build_index(site, names, load({}), cache)
+    first = tmp_path / "first"
+    (site / "pagefind").rename(first)
+    shutil.rmtree(tmp_path / "cache" / "search-index" / "bundle")
+    assert build_index(site, names, load({}), cache) == {"fr": 2, "en": 2}
+    assert counted_pagefind() == 2
+    assert_same_tree(first, site / "pagefind")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["search-index"]
 
 
 def test_thousands_of_posts_are_indexed(tmp_path):

@@ -10,6 +10,7 @@ import logging
 import os
 
 from . import indexer
+from .index_cache import FOLDER_NAME, IndexCache
 from .settings import STATE_KEY, load
 from .state import SearchState
 
@@ -25,7 +26,9 @@ def on_initialized(pelican):
     names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
     if PLUGIN_NAME not in names:
         return
-    settings[STATE_KEY] = SearchState(load(settings))
+    config = load(settings)
+    cache = IndexCache(os.path.abspath(os.path.join(settings.get("CACHE_PATH") or "cache", FOLDER_NAME)))
+    settings[STATE_KEY] = SearchState(config, cache if config["cache"] else None)
 
 
 def _is_main_run(settings):
@@ -65,7 +68,7 @@ def _index(settings):
     if not state or not state.config["enabled"]:
         return
     try:
-        counts = indexer.build_index(settings["OUTPUT_PATH"], state.posts, state.config)
+        counts = state.index(settings["OUTPUT_PATH"])
     except indexer.IndexerError as error:
         _report(settings, str(error))
         return

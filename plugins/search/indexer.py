@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
+from .index_cache import link_or_copy
 from .settings import BUNDLE_DIR
 
 # What to run by hand on the last built site (a failed publish deletes the folder it
@@ -27,10 +28,12 @@ class IndexerError(Exception):
     """Pagefind could not write the index; the message names the cause and the fix."""
 
 
-def build_index(output_path, pages, config):
+def build_index(output_path, pages, config, cache=None):
     """Index ``pages`` (paths relative to ``output_path``) into output_path/pagefind/.
 
-    Returns the number of pages indexed in each language, as Pagefind recorded it.
+    With an IndexCache, the bundle of the last build is used again when these pages and
+    options made it. Returns the number of pages indexed in each language, as Pagefind
+    recorded it.
     """
     output = Path(output_path).resolve()
     bundle = output / BUNDLE_DIR
@@ -43,11 +46,16 @@ def build_index(output_path, pages, config):
         raise IndexerError(f"Pagefind's binary was not found ({binary or 'not installed'}); {INSTALL_HINT}")
     # Pagefind takes a glob, and one listing thousands of pages does not parse: it indexes
     # a folder holding exactly the posts (hard links, same paths), and writes into output.
+    key = cache.key(output, pages, _options(None, None, config), binary) if cache else None
+    if key and cache.restore(key, bundle):
+        return _page_counts(bundle)
     with tempfile.TemporaryDirectory(prefix=".pagefind-posts-", dir=output.parent) as posts:
         _link_pages(output, Path(posts), pages)
         _run(binary, _options(Path(posts), bundle, config), config["timeout"])
     counts = _page_counts(bundle)
     _sort_entry(bundle / "pagefind-entry.json")
+    if key:
+        cache.store(key, bundle)
     return counts
 
 
@@ -56,16 +64,14 @@ def _link_pages(output, folder, pages):
     for page in sorted(set(pages)):
         target = folder / page
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(output / page, target)
-        except OSError:  # a file system without hard links
-            shutil.copyfile(output / page, target)
+        link_or_copy(output / page, target)
 
 
 def _options(posts, bundle, config):
+    """Pagefind's configuration; without folders, what the bundle's content depends on."""
     return {
-        "site": str(posts),
-        "output_path": str(bundle),
+        "site": str(posts) if posts else None,
+        "output_path": str(bundle) if bundle else None,
         "glob": "**/*.html",
         "root_selector": config["root_selector"],
         "exclude_selectors": config["exclude_selectors"],
@@ -111,4 +117,8 @@ def _sort_entry(entry):
     """Pagefind lists the languages in a different order from one run to the next: sorted, the
     file has the same bytes whenever the site has, so a deploy does not move it for nothing."""
     data = json.loads(entry.read_text(encoding="utf-8"))
-    entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    # A new file rather than rewriting it: the kept bundle may share this one's inode.
+    sorted_entry = entry.with_name(entry.name + ".sorted")
+    sorted_entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+                            encoding="utf-8")
+    os.replace(sorted_entry, entry)

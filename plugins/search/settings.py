@@ -17,6 +17,9 @@ DEFAULTS = {
     "exclude_selectors": [],
     # Seconds Pagefind may take before the build gives up on it.
     "timeout": 120,
+    # Keep the index in the "search-index" folder of Pelican's CACHE_PATH and use it
+    # again while the posts' pages are byte for byte the same; False: index every build.
+    "cache": True,
 }
 
 # Pagefind's own folder name: theme/templates/search.html loads it from there.
@@ -38,7 +41,8 @@ def load(settings):
     for key in sorted(set(given) - set(DEFAULTS)):
         logger.warning("SEARCH: unknown key %r ignored (known keys: %s)", key, ", ".join(DEFAULTS))
     merged = {**copy.deepcopy(DEFAULTS), **{k: v for k, v in given.items() if k in DEFAULTS}}
-    _check(isinstance(merged["enabled"], bool), "SEARCH['enabled'] must be True or False")
+    for flag in ("enabled", "cache"):
+        _check(isinstance(merged[flag], bool), f"SEARCH[{flag!r}] must be True or False")
     _check(_is_selector(merged["root_selector"]),
            "SEARCH['root_selector'] must be a CSS selector, e.g. 'main'")
     selectors = merged["exclude_selectors"]

@@ -6,14 +6,16 @@ from . import indexer
 class SearchState:
     """Stored in the settings of every language run; reset at each main run."""
 
-    def __init__(self, config):
+    def __init__(self, config, cache=None):
         self.config = config
+        self.cache = cache  # an IndexCache, or None
         self.reset()
 
     def reset(self):
         """Start afresh (each rebuild of `invoke serve` calls this)."""
         self.posts = []  # output-relative paths of the post pages written, all languages
 
-    def rebuild_index(self, output_path):
-        """Index the posts of the last build again, after `invoke serve` rewrote some of them in place."""
-        return indexer.build_index(output_path, self.posts, self.config)
+    def index(self, output_path):
+        """Index the posts of the last build: once it is written, and again after `invoke serve`
+        rewrote some of them in place. Returns the pages indexed per language."""
+        return indexer.build_index(output_path, self.posts, self.config, self.cache)
