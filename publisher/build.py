@@ -8,8 +8,10 @@ per line (file, field, what to do); the exit status is 1 for content errors,
 """
 
 import argparse
+import glob
 import logging
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,6 +67,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     started = time.perf_counter()
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
+    _delete_leftovers(output)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
     pelican_errors = _ErrorCounter()
     logging.getLogger("pelican").addHandler(pelican_errors)
@@ -83,7 +86,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     finally:
         logging.getLogger("pelican").removeHandler(pelican_errors)
     staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
-    swap_into_place(staging, output)
+    swap_into_place(staging, output, delete_in_background=True)
     # What plugins write only once the site is in place (the newsletter outbox).
     for hook in settings.get("AFTER_BUILD", []):
         hook(output)
@@ -101,13 +104,42 @@ def _run_quietly(pelican):
         console.quiet = quiet
 
 
-def swap_into_place(staging, output):
-    """Two renames: readers see the old site or the new one, never a half-written one."""
-    retired = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
+def swap_into_place(staging, output, delete_in_background=False):
+    """Two renames: readers see the old site or the new one, never a half-written one.
+
+    ``delete_in_background``: the previous folder is deleted by a process of its own (see
+    _delete_detached) rather than before this returns."""
+    retired = output.with_name(f"{_retired_prefix(output)}{uuid.uuid4().hex[:8]}")
     if output.exists():
         output.rename(retired)
     staging.rename(output)
-    shutil.rmtree(retired, ignore_errors=True)
+    if not retired.exists():
+        return
+    if delete_in_background:
+        _delete_detached([retired])
+    else:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _delete_leftovers(output):
+    """Previous sites whose deletion was cut short (the machine stopped meanwhile)."""
+    leftovers = list(output.parent.glob(f"{glob.escape(_retired_prefix(output))}*"))
+    if leftovers:
+        _delete_detached(leftovers)
+
+
+def _retired_prefix(output):
+    return f".{output.name}.old-"
+
+
+def _delete_detached(folders):
+    """Delete ``folders`` without waiting: a thousand-post site is thousands of files, over a
+    second of unlinking the editor need not wait for. A shell starts `rm` in the background
+    and exits at once, so `rm` goes on (detached from this process and its terminal) when the
+    build's process ends, and no child is left for it to reap."""
+    subprocess.run(["sh", "-c", 'rm -rf -- "$@" &', "sh", *map(str, folders)], check=False,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   start_new_session=True)
 
 
 def main(argv=None):

@@ -2,9 +2,11 @@
 no traceback, and the previous output/ left exactly as it was."""
 
 import os
+import select
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +87,33 @@ def test_the_fixture_builds(project):
     assert result.returncode == 0, result.stderr
     assert "pages in fr" in result.stdout and "pages in en" in result.stdout
     assert (project / "output/en/correct-post/index.html").exists()
+
+
+def _wait_for_processes_naming(path):
+    """Wait, without polling, for every process whose command line names ``path`` to end."""
+    needle = os.fsencode(str(path))
+    waiting = []
+    for entry in os.scandir("/proc"):
+        try:
+            if entry.name.isdigit() and needle in Path(entry.path, "cmdline").read_bytes():
+                waiting.append(os.pidfd_open(int(entry.name)))
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # it ended meanwhile
+    for handle in waiting:
+        select.select([handle], [], [])  # a pidfd is readable once its process has exited
+        os.close(handle)
+
+
+def test_a_rebuild_swaps_the_sites_and_deletes_the_old_ones_without_waiting(project):
+    """The previous site, and one left by a deletion cut short, are deleted by a process of their own."""
+    cut_short = project / ".output.old-0123abcd"
+    (cut_short / "en").mkdir(parents=True)
+    (cut_short / "en/index.html").write_text("a site whose deletion was cut short")
+    assert build(project).returncode == 0
+    assert "previous build" not in (project / "output/index.html").read_text()
+
+    _wait_for_processes_naming(project)
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".output")) == []
 
 
 def test_a_post_without_title(project):

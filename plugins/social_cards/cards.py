@@ -12,6 +12,7 @@ the templates' og:image, twitter:image and JSON-LD:
   ``Image-Alt:`` line for a given image (None without one).
 """
 
+import contextlib
 import hashlib
 import html
 import logging
@@ -20,7 +21,7 @@ import os
 import posixpath
 import re
 import shutil
-import tempfile
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,15 +209,21 @@ def _warn_missing_glyphs(card, state, target):
 
 
 def _copy(source, target):
-    """Copy with its dates (an unchanged card keeps its date), atomically."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=os.path.dirname(target))
-    os.close(handle)
+    """Put the cached card at ``target`` atomically, keeping its dates (an unchanged card keeps its
+    date): a hard link, which costs no copy and is safe because a card file is only ever
+    replaced (save_card), never rewritten; a copy where the file system has no links."""
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".{uuid.uuid4().hex}.png")
     try:
-        shutil.copy2(source, temporary)
+        try:
+            os.link(source, temporary)
+        except OSError:
+            shutil.copy2(source, temporary)
         os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
 
 
