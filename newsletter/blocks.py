@@ -4,12 +4,17 @@ Mail clients ignore most CSS, so the body is not dropped into the email as
 one piece of HTML: images become <mj-image> (absolute src, width, alt),
 a link marked {.button} becomes <mj-button>, and the text in between keeps
 its HTML with inline styles on the elements that need them.
+
+The body is parsed with lxml (libxml2's HTML parser) and the text blocks are
+written by a small serializer of our own: it writes them exactly as
+BeautifulSoup's "minimal" formatter did (see _write), which the MJML of every
+issue sent so far was made with, and MJML's parser needs "<br/>", not "<br>".
 """
 
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import etree
 
 CONTENT_WIDTH = 560  # px: a 600 px email minus its side padding
 
@@ -28,6 +33,24 @@ STYLES = {
     "code": "font-family:Menlo,Consolas,monospace;font-size:14px;",
 }
 
+# What BeautifulSoup's HTML tree builder and "minimal" formatter did, kept so
+# that text blocks come out byte for byte as before.
+VOID_ELEMENTS = {"area", "base", "basefont", "bgsound", "br", "col", "command", "embed", "frame", "hr", "image",
+                 "img", "input", "isindex", "keygen", "link", "menuitem", "meta", "nextid", "param", "source",
+                 "spacer", "track", "wbr"}  # written <br/>
+WHITESPACE_KEEPING = {"pre", "textarea"}  # elsewhere, text of ASCII spaces only was shrunk to " " or "\n"
+ASCII_SPACES = set(" \n\t\f\r")
+RAW_TEXT = {"script", "style"}  # their text was written unescaped
+WORD_LISTS = {"class", "accesskey", "dropzone"}  # attributes normalised to words joined by one space
+WORD_LISTS_OF = {"a": {"rel", "rev"}, "link": {"rel", "rev"}, "td": {"headers"}, "th": {"headers"},
+                 "form": {"accept-charset"}, "object": {"archive"}, "area": {"rel"}, "iframe": {"sandbox"},
+                 "output": {"for"}}
+STRING_CONTAINERS = {"rt", "rp", "style", "script", "template"}  # text left out of captions and labels
+# libxml2 gives these attributes, written without a value (<input disabled>), their own
+# name as value; BeautifulSoup had them empty, and wrote disabled="".
+BOOLEAN_ATTRIBUTES = ("checked", "compact", "declare", "defer", "disabled", "ismap", "multiple", "nohref",
+                      "noresize", "noshade", "nowrap", "readonly", "selected")
+
 
 @dataclass
 class Block:
@@ -44,12 +67,11 @@ class Block:
 
 def email_blocks(body_html, links):
     """The body as a list of Blocks; ``links`` is a LinkMaker."""
-    soup = BeautifulSoup(body_html, "lxml")   # lxml: several times faster than html.parser
     blocks, text = [], []
-    for node in list((soup.body or soup).contents):
+    for node in _top_level_nodes(body_html):
         block = _special_block(node, links)
         if block is None:
-            if not (isinstance(node, NavigableString) and not node.strip()):
+            if not _is_blank(node):
                 text.append(node)
             continue
         _flush(text, blocks, links)
@@ -58,25 +80,104 @@ def email_blocks(body_html, links):
     return blocks
 
 
+def _top_level_nodes(body_html):
+    """The children of <body>: text (str), elements and comments, in order."""
+    parser = etree.HTMLParser()  # one per call: a feed parser keeps state until close()
+    parser.feed(body_html)  # feed(), unlike fromstring(), takes a str with an XML declaration
+    root = parser.close()
+    if root is None:
+        # Comments alone make no document, but they were kept as a text block:
+        # parse them again inside a body to have them.
+        if "<!" not in body_html and "<?" not in body_html:
+            return []
+        parser = etree.HTMLParser()
+        parser.feed("<body>" + body_html)
+        root = parser.close()
+    _empty_valueless_booleans(root, body_html)
+    body = root.find("body")
+    if body is None:  # <head> content only: BeautifulSoup gave the whole document
+        return [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
+    return list(_children(body))
+
+
+def _empty_valueless_booleans(root, source):
+    """disabled="" again where the source wrote <... disabled>, as BeautifulSoup had it.
+
+    In the tree, <input disabled> and <input disabled="disabled"> look the same:
+    the value is emptied unless the source spells the name as its own value."""
+    lowered = source.lower()
+    names = [name for name in BOOLEAN_ATTRIBUTES
+             if name in lowered and not re.search(rf"\b{name}\s*=\s*[\"']?{name}\b", lowered)]
+    for element in root.iter(etree.Element) if names else ():
+        for name in names:
+            if element.get(name) == name:
+                element.set(name, "")
+
+
+def _children(element):
+    """An element's text, then each child node followed by the text after it (its tail)."""
+    if element.text:
+        yield element.text
+    for child in element:
+        yield child
+        if child.tail:
+            yield child.tail
+
+
+def _is_element(node):
+    """Not text and not a comment (libxml2's HTML parser makes processing instructions comments)."""
+    return not isinstance(node, str) and isinstance(node.tag, str)
+
+
+def _is_blank(node):
+    """Whitespace, or a comment of whitespace (BeautifulSoup treated comments as text)."""
+    if isinstance(node, str):
+        return not node.strip()
+    return not isinstance(node.tag, str) and not (node.text or "").strip()
+
+
 def _special_block(node, links):
-    if not isinstance(node, Tag):
+    if not _is_element(node):
         return None
-    if node.name == "figure" and node.find("img"):
-        caption = node.find("figcaption")
-        return _image(node.find("img"), caption.get_text(" ", strip=True) if caption else "", links)
-    only = _only_child(node) if node.name == "p" else None
-    if only is not None and only.name == "img":
+    if node.tag == "figure" and _first(node, "img") is not None:
+        caption = _first(node, "figcaption")
+        return _image(_first(node, "img"), _text(caption) if caption is not None else "", links)
+    only = _only_child(node) if node.tag == "p" else None
+    if only is not None and only.tag == "img":
         return _image(only, only.get("title", ""), links)
-    if only is not None and only.name == "a" and only.find("img") and _only_child(only) is not None:
-        return _image(only.find("img"), "", links, href=links.link(only.get("href")))
-    if only is not None and only.name == "a" and "button" in (only.get("class") or []):
-        return Block("button", href=links.link(only.get("href")), label=only.get_text(" ", strip=True))
+    if only is not None and only.tag == "a" and _first(only, "img") is not None and _only_child(only) is not None:
+        return _image(_first(only, "img"), "", links, href=links.link(only.get("href")))
+    if only is not None and only.tag == "a" and "button" in (only.get("class") or "").split():
+        return Block("button", href=links.link(only.get("href")), label=_text(only))
     return None
 
 
+def _first(element, tag):
+    """The first descendant with this tag, or None."""
+    return next(element.iterdescendants(tag), None)
+
+
 def _only_child(tag):
-    children = [c for c in tag.contents if not (isinstance(c, NavigableString) and not c.strip())]
-    return children[0] if len(children) == 1 and isinstance(children[0], Tag) else None
+    children = [c for c in _children(tag) if not _is_blank(c)]
+    return children[0] if len(children) == 1 and _is_element(children[0]) else None
+
+
+def _text(element):
+    """The element's words as BeautifulSoup's get_text(" ", strip=True) gave them: each
+    piece of text stripped, joined by spaces; comments, scripts and ruby notes left out."""
+    hidden = any(a.tag in STRING_CONTAINERS for a in element.iterancestors())
+    return " ".join(piece.strip() for piece in _strings(element, hidden) if piece.strip())
+
+
+def _strings(element, hidden):
+    hidden = hidden or element.tag in STRING_CONTAINERS
+    if element.text and not hidden:
+        yield element.text
+    for child in element:
+        if _is_element(child):
+            yield from _strings(child, hidden)
+        if child.tail and not hidden:
+            yield child.tail
 
 
 def _image(img, caption, links, href=""):
@@ -107,25 +208,80 @@ def _best_source(img, shown):
 def _flush(nodes, blocks, links):
     if not nodes:
         return
-    fragment = BeautifulSoup("", "html.parser")
+    html = []
     for node in nodes:
-        fragment.append(node)
-    for tag in fragment.find_all(True):
-        _style(tag, links)
-    blocks.append(Block("text", html=str(fragment).strip()))
+        if isinstance(node, str):
+            html.append(_escape(node))
+        else:
+            _write(node, links, html)
+    blocks.append(Block("text", html="".join(html).strip()))
     nodes.clear()
 
 
-def _style(tag, links):
-    if tag.name == "a" and tag.get("href"):
-        tag["href"] = links.link(tag["href"])
-    if tag.name == "img":  # an image inside a sentence: absolute, and never wider than the email
-        tag["src"] = links.absolute(tag.get("src"))
+def _style(tag, attributes, links):
+    """The attributes an element is written with in the email (a new dict)."""
+    attributes = dict(attributes)
+    if tag == "a" and attributes.get("href"):
+        attributes["href"] = links.link(attributes["href"])
+    if tag == "img":  # an image inside a sentence: absolute, and never wider than the email
+        attributes["src"] = links.absolute(attributes.get("src"))
         for attribute in ("srcset", "sizes", "loading", "decoding"):
-            tag.attrs.pop(attribute, None)
-        tag["style"] = "max-width:100%;height:auto;"
+            attributes.pop(attribute, None)
+        attributes["style"] = "max-width:100%;height:auto;"
     for attribute in ("class", "id"):
-        tag.attrs.pop(attribute, None)
-    style = STYLES.get(tag.name)
+        attributes.pop(attribute, None)
+    style = STYLES.get(tag)
     if style:
-        tag["style"] = style + tag.get("style", "")
+        attributes["style"] = style + attributes.get("style", "")
+    return attributes
+
+
+def _write(node, links, html, keep_whitespace=False):
+    """Appends the node's HTML (not its tail) to ``html``, as BeautifulSoup wrote it:
+    attributes sorted by name, void elements as <br/>, only & < > escaped in text."""
+    if not isinstance(node.tag, str):  # a comment
+        html.append("<!--" + _shrunk(node.text or "", keep_whitespace) + "-->")
+        return
+    tag = node.tag
+    attributes = _style(tag, node.attrib, links)
+    html.append("<" + tag + "".join(" " + _attribute(tag, name, value) for name, value in sorted(attributes.items())))
+    if tag in VOID_ELEMENTS and not node.text and not len(node):
+        html.append("/>")
+        return
+    html.append(">")
+    keep_whitespace = keep_whitespace or tag in WHITESPACE_KEEPING
+    raw = tag in RAW_TEXT
+    if node.text:
+        html.append(_string(node.text, keep_whitespace, raw))
+    for child in node:
+        _write(child, links, html, keep_whitespace)
+        if child.tail:
+            html.append(_string(child.tail, keep_whitespace, raw))
+    html.append("</" + tag + ">")
+
+
+def _string(text, keep_whitespace, raw):
+    text = _shrunk(text, keep_whitespace)
+    return text if raw else _escape(text)
+
+
+def _shrunk(text, keep_whitespace):
+    """BeautifulSoup's parser kept text of ASCII spaces only (outside <pre>) as one space or newline."""
+    if keep_whitespace or not ASCII_SPACES.issuperset(text):
+        return text
+    return "\n" if "\n" in text else " "
+
+
+def _escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attribute(tag, name, value):
+    if name in WORD_LISTS or name in WORD_LISTS_OF.get(tag, ()):
+        value = " ".join(value.split())
+    value = _escape(value)
+    if '"' not in value:
+        return f'{name}="{value}"'
+    if "'" not in value:
+        return f"{name}='{value}'"
+    return name + '="' + value.replace('"', "&quot;") + '"'

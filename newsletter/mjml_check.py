@@ -15,7 +15,9 @@ from lxml import etree
 # Elements whose content is HTML or text, not MJML: not checked here.
 ENDING_TAGS = ("mj-text", "mj-button", "mj-raw", "mj-table", "mj-style", "mj-title", "mj-preview",
                "mj-navbar-link", "mj-accordion-text", "mj-accordion-title", "mj-social-element")
-_CONTENT = re.compile(r"(<(%s)\b[^>]*?(?<!/)>)(.*?)(</\2\s*>)" % "|".join(ENDING_TAGS), re.S)
+# An opening tag of one of them (not a self-closing one), and the closing tag of each.
+_OPENING = re.compile(r"<(%s)\b[^>]*?(?<!/)>" % "|".join(ENDING_TAGS))
+_CLOSING = {name: re.compile(r"</%s\s*>" % name) for name in ENDING_TAGS}
 
 CONTENT = {"mj-text", "mj-image", "mj-button", "mj-divider", "mj-spacer", "mj-table", "mj-social",
            "mj-navbar", "mj-accordion", "mj-carousel", "mj-raw"}
@@ -53,27 +55,52 @@ class MjmlProblem:
 
 def check_mjml(source):
     """Problems of an MJML document, [] when it is sound."""
-    skeleton = _CONTENT.sub(lambda m: m.group(1) + "\n" * m.group(3).count("\n") + m.group(4), source)
+    skeleton = _skeleton(source)
     try:
         root = etree.fromstring(skeleton.encode("utf-8"), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as error:
         return [MjmlProblem(error.lineno or 0, f"not well-formed: {error.msg}")]
     if root.tag != "mjml":
         return [MjmlProblem(root.sourceline, f"the document must start with <mjml>, not <{root.tag}>")]
-    return list(_walk(root))
+    return _walk(root)
 
 
-def _walk(element):
-    allowed = CHILDREN.get(element.tag)
+def _skeleton(source):
+    """The source without the content of ENDING_TAGS elements, but with its line
+    breaks, so that problems keep their lines.
+
+    Each element's closing tag is looked for with str-level searches: one regex
+    matching the element whole tried to match the closing tag at every character
+    of the content, and took most of the check's time."""
+    parts, done, start = [], 0, 0
+    while (opening := _OPENING.search(source, start)) is not None:
+        closing = _CLOSING[opening.group(1)].search(source, opening.end())
+        if closing is None:  # never closed: not taken out; look from the next character on
+            start = opening.start() + 1
+            continue
+        parts += [source[done:opening.end()], "\n" * source.count("\n", opening.end(), closing.start()),
+                  closing.group()]
+        done = start = closing.end()
+    parts.append(source[done:])
+    return "".join(parts)
+
+
+def _walk(element, problems=None):
+    """The problems of the element's descendants. lxml makes a new str at each
+    read of .tag, so each is read once."""
+    problems = [] if problems is None else problems
+    parent = element.tag
+    allowed = CHILDREN.get(parent)
     for child in element:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue  # an XML comment
-        if child.tag not in KNOWN:
-            yield MjmlProblem(child.sourceline, f"unknown element <{child.tag}>")
-            continue
-        if element.tag == "mj-attributes":
+        if tag not in KNOWN:
+            problems.append(MjmlProblem(child.sourceline, f"unknown element <{tag}>"))
+        elif parent == "mj-attributes":
             continue  # any element name sets that element's defaults
-        if allowed is not None and child.tag not in allowed:
-            yield MjmlProblem(child.sourceline, f"<{child.tag}> cannot be inside <{element.tag}>")
-            continue
-        yield from _walk(child)
+        elif allowed is not None and tag not in allowed:
+            problems.append(MjmlProblem(child.sourceline, f"<{tag}> cannot be inside <{parent}>"))
+        else:
+            _walk(child, problems)
+    return problems

@@ -7,14 +7,17 @@ as numbered references listed at the end, the way people write plain-text mail.
 
 The input is a fragment as produced by Python-Markdown (plus a few constructs of
 our own templates), not arbitrary web pages: the renderer is deliberately small.
+It is parsed with lxml (libxml2's HTML parser, as BeautifulSoup's "lxml" builder
+used to do, so the tree is the same) and walked directly: in lxml a node's text
+is ``element.text``, and the text after each child is ``child.tail``.
 """
 
+import functools
 import re
 import textwrap
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
+from lxml import etree
 
 HARD_BREAK = "\n"  # a <br>: the author wants a new line, even an empty one
 SOFT_BREAK = "\x1e"  # around an image: a line of its own, but never an empty line
@@ -37,6 +40,14 @@ BLOCK_TAGS = {
     "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 }
+SPACES = re.compile(" +")
+SOFT_BREAKS = re.compile(f"[ {SOFT_BREAK}]*{SOFT_BREAK}[ {SOFT_BREAK}]*")
+BREAKS_AROUND_HARD_BREAK = re.compile(f"{SOFT_BREAK}*{HARD_BREAK}{SOFT_BREAK}*")
+LINE_BREAKS = re.compile(f"[ {HARD_BREAK}{SOFT_BREAK}]+")
+TEXTWRAP_SPACES = re.compile("[\t\n\x0b\x0c\r]")  # textwrap turns each into a space
+BLANK_WORD = re.compile(r"(?<![^ ])[^\S ]+(?![^ ])")  # between spaces, only other whitespace
+URL_NOISE = re.compile(r"[\t\n\r]")  # what browsers take out of an href
+
 UNDERLINES = {"h1": "=", "h2": "-"}
 RULE = "-" * 20
 QUOTE_PREFIX = "> "
@@ -68,12 +79,43 @@ def html_to_text(html: str, width: int = 72, links_heading: str = "Links:") -> s
     Links become "text [n]", with the numbered URLs listed after ``links_heading``
     at the end ("Liens :" for the French issue)."""
     renderer = _TextRenderer()
-    soup = BeautifulSoup(html, "lxml")   # lxml: several times faster than html.parser
-    lines = _join(renderer.blocks(soup.body or soup, width))
+    root = _parse(html)
+    if root is None:  # nothing but whitespace, comments or a doctype
+        return ""
+    body = root.find("body")
+    lines = _join(renderer.blocks(root if body is None else body, width))
     if renderer.links:
         lines += ["", links_heading]
         lines += [f"[{number}] {url}" for url, number in renderer.links.items()]
     return _tidy(lines)
+
+
+def _parse(html):
+    """The root <html> element, or None when the input holds no element nor text.
+
+    A parser per call: a feed parser keeps state between feed() and close().
+    feed() rather than fromstring(): it accepts a str with an XML declaration."""
+    parser = etree.HTMLParser()
+    parser.feed(html)
+    return parser.close()
+
+
+def _children(element):
+    """What BeautifulSoup called an element's children, in order: its text, then
+    each child node followed by the text after it (its tail). Comments come as
+    nodes whose ``tag`` is not a str; callers skip them."""
+    if element.text:
+        yield element.text
+    for child in element:
+        yield child
+        if child.tail:
+            yield child.tail
+
+
+def _is_element(node):
+    """A real element: not text, not a comment (nor a processing instruction,
+    which libxml2's HTML parser turns into a comment)."""
+    return not isinstance(node, str) and isinstance(node.tag, str)
 
 
 class _TextRenderer:
@@ -86,7 +128,7 @@ class _TextRenderer:
         """The blocks of a container: its block children, and a paragraph for
         each run of inline content between them (as a browser lays them out)."""
         blocks, run = [], []
-        for child in element.children:
+        for child in _children(element):
             if _is_block(child):
                 blocks += self.paragraph(run, width)
                 blocks += self.block(child, width)
@@ -95,16 +137,15 @@ class _TextRenderer:
                 run.append(child)
         return blocks + self.paragraph(run, width)
 
+    # The renderer of each block element (by method name); others are plain containers.
+    RENDERERS = {
+        "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading", "h5": "heading", "h6": "heading",
+        "ul": "itemised_list", "ol": "itemised_list", "blockquote": "blockquote", "pre": "preformatted",
+        "hr": "rule", "table": "table", "figure": "figure",
+    }
+
     def block(self, tag, width):
-        """Dispatches a block element to its renderer; others are plain containers."""
-        renderers = {
-            "h1": self.heading, "h2": self.heading, "h3": self.heading,
-            "h4": self.heading, "h5": self.heading, "h6": self.heading,
-            "ul": self.itemised_list, "ol": self.itemised_list, "blockquote": self.blockquote,
-            "pre": self.preformatted, "hr": self.rule, "table": self.table,
-            "figure": self.figure,
-        }
-        return renderers.get(tag.name, self.blocks)(tag, width)
+        return getattr(self, self.RENDERERS.get(tag.tag, "blocks"))(tag, width)
 
     def paragraph(self, nodes, width):
         lines = _wrapped_lines("".join(self.inline(node) for node in nodes), width)
@@ -115,8 +156,8 @@ class _TextRenderer:
         lines = _wrapped_lines(self.inline_children(tag), width)
         if not lines:
             return []
-        if tag.name in UNDERLINES:
-            lines.append(UNDERLINES[tag.name] * max(len(line) for line in lines))
+        if tag.tag in UNDERLINES:
+            lines.append(UNDERLINES[tag.tag] * max(len(line) for line in lines))
         return [Block(lines)]
 
     def itemised_list(self, tag, width):
@@ -124,14 +165,14 @@ class _TextRenderer:
         when the list is loose (Markdown then puts each item's text in a <p>)."""
         lines, number = [], _start_number(tag)
         loose = _is_loose(tag)
-        for child in tag.children:
-            if not isinstance(child, Tag) or _is_dropped(child):
+        for child in tag:  # elements only: text right inside a list is not shown
+            if not _is_element(child) or _is_dropped(child):
                 continue
-            if child.name == "li":
-                marker = f"{number}. " if tag.name == "ol" else "- "
+            if child.tag == "li":
+                marker = f"{number}. " if tag.tag == "ol" else "- "
                 lines += ([""] if lines and loose else []) + self.list_item(child, marker, width)
                 number += 1
-            elif child.name in ("ul", "ol"):  # invalid but common: a list right in a list
+            elif child.tag in ("ul", "ol"):  # invalid but common: a list right in a list
                 nested = _join(self.itemised_list(child, width - len(NESTED_LIST_INDENT)))
                 lines += _indent(nested, NESTED_LIST_INDENT)
         return [Block(lines, is_list=True)] if lines else []
@@ -174,16 +215,17 @@ class _TextRenderer:
         if tag.get("role") == "presentation":
             return self.blocks(tag, width)
         lines = []
-        caption = tag.find("caption", recursive=False)
-        if caption:
+        caption = tag.find("caption")  # a child, not any descendant
+        if caption is not None:
             lines += _wrapped_lines(self.inline_children(caption), width)
-        for row in tag.find_all("tr"):
-            if row.find_parent("table") is tag and not _is_dropped(row):
+        for row in tag.iter("tr"):
+            # Rows of a nested table belong to that table's cell, not to this table.
+            if next(row.iterancestors("table")) is tag and not _is_dropped(row):
                 lines += self.table_row(row)
         return [Block(lines)] if lines else []
 
     def table_row(self, row):
-        cells = row.find_all(["td", "th"], recursive=False)
+        cells = [cell for cell in row if cell.tag in ("td", "th")]
         line = CELL_SEPARATOR.join(_single_line(self.inline(cell)) for cell in cells).strip()
         return [line] if line else []
 
@@ -194,23 +236,22 @@ class _TextRenderer:
 
     def inline(self, node):
         """The text of inline content: whitespace collapsed, markers for line breaks."""
-        if isinstance(node, PreformattedString):  # comments, doctypes, CDATA
+        if isinstance(node, str):
+            return COLLAPSIBLE_WHITESPACE.sub(" ", node)
+        if not isinstance(node.tag, str) or _is_dropped(node):  # comments have no text to show
             return ""
-        if isinstance(node, NavigableString):
-            return COLLAPSIBLE_WHITESPACE.sub(" ", str(node))
-        if _is_dropped(node):
-            return ""
-        if node.name == "br":
+        name = node.tag
+        if name == "br":
             return HARD_BREAK
-        if node.name == "img":
+        if name == "img":
             return _image(node)
-        if node.name == "a":
+        if name == "a":
             return self.link(node)
         text = self.inline_children(node)
-        return SOFT_BREAK + text + SOFT_BREAK if node.name in BLOCK_TAGS else text
+        return SOFT_BREAK + text + SOFT_BREAK if name in BLOCK_TAGS else text
 
     def inline_children(self, tag):
-        return "".join(self.inline(child) for child in tag.children)
+        return "".join([self.inline(child) for child in _children(tag)])
 
     def link(self, tag):
         """Writes "text [n]"; a link that shows its own URL needs no reference."""
@@ -233,26 +274,28 @@ class _TextRenderer:
 def _is_dropped(tag):
     """Elements a reader of the HTML email does not see, or that only make sense in HTML."""
     return (
-        tag.name in DROPPED_TAGS
-        or tag.has_attr("hidden")
-        or str(tag.get("aria-hidden", "")).strip().lower() == "true"
-        or DROPPED_CLASS in tag.get("class", [])
+        tag.tag in DROPPED_TAGS
+        or tag.get("hidden") is not None
+        or tag.get("aria-hidden", "").strip().lower() == "true"
+        or DROPPED_CLASS in tag.get("class", "").split()
     )
 
 
 def _is_block(node):
     """Block elements, and inline ones wrapping blocks (a <span> around a list):
     those are laid out as containers. Links stay inline to keep their reference."""
-    if not isinstance(node, Tag) or _is_dropped(node):
+    if not _is_element(node) or _is_dropped(node):
         return False
-    if node.name in BLOCK_TAGS:
+    if node.tag in BLOCK_TAGS:
         return True
-    # A plain walk: bs4's find() builds a matcher per call, a third of the text part's time.
-    return node.name != "a" and any(getattr(child, "name", None) in BLOCK_TAGS for child in node.descendants)
+    # A loop rather than iterdescendants(*BLOCK_TAGS): lxml sets up a matcher of the 40 names
+    # per call, which cost more than the text part's whole walk.
+    return node.tag != "a" and any(child.tag in BLOCK_TAGS for child in node.iterdescendants())
 
 
 def _is_loose(list_tag):
-    return any(item.find("p", recursive=False) for item in list_tag.find_all("li", recursive=False))
+    """Whether an item of the list (not of a nested one) has a <p> child."""
+    return any(item.tag == "li" and item.find("p") is not None for item in list_tag)
 
 
 def _start_number(tag):
@@ -269,7 +312,7 @@ def _image(tag):
 
 def _link_target(tag):
     """The URL to list, or None for links that lead nowhere outside the email."""
-    href = re.sub(r"[\t\n\r]", "", tag.get("href") or "").strip()  # as browsers clean it
+    href = URL_NOISE.sub("", tag.get("href") or "").strip()  # as browsers clean it
     if not href or href.startswith("#"):
         return None
     return ENCODED_PLACEHOLDER.sub(r"[[\1]]", href)
@@ -285,34 +328,65 @@ def _shows_its_url(text, url):
 
 def _raw_text(node):
     """Text as written, line breaks included, for <pre>."""
-    if isinstance(node, PreformattedString):
+    if isinstance(node, str):
+        return node
+    if not isinstance(node.tag, str) or _is_dropped(node):
         return ""
-    if isinstance(node, NavigableString):
-        return str(node)
-    if _is_dropped(node):
-        return ""
-    if node.name == "br":
+    if node.tag == "br":
         return "\n"
-    return "".join(_raw_text(child) for child in node.children)
+    return "".join([_raw_text(child) for child in _children(node)])
 
 
 def _single_line(text):
     """Inline text with its line breaks turned into spaces (table cells, link texts)."""
-    return re.sub(f"[ {HARD_BREAK}{SOFT_BREAK}]+", " ", text).strip()
+    return LINE_BREAKS.sub(" ", text).strip()
 
 
 def _wrapped_lines(text, width):
     """Inline text as wrapped lines: line breaks honoured, soft ones merged so
     that an image never adds an empty line, blank lines at both ends removed."""
-    text = re.sub(" +", " ", text)
-    text = re.sub(f"[ {SOFT_BREAK}]*{SOFT_BREAK}[ {SOFT_BREAK}]*", SOFT_BREAK, text)
-    text = re.sub(f"{SOFT_BREAK}*{HARD_BREAK}{SOFT_BREAK}*", HARD_BREAK, text)
-    wrapper = _PlainTextWrapper(width=max(width, 1), break_long_words=False, break_on_hyphens=False)
+    if not text.strip(" " + HARD_BREAK + SOFT_BREAK):  # the whitespace between blocks, mostly
+        return []
+    # Each substitution only when it has something to do: this runs for every paragraph.
+    if "  " in text:
+        text = SPACES.sub(" ", text)
+    if SOFT_BREAK in text:
+        text = SOFT_BREAKS.sub(SOFT_BREAK, text)
+        text = BREAKS_AROUND_HARD_BREAK.sub(HARD_BREAK, text)
+    width = max(width, 1)
     lines = []
     for line in text.replace(SOFT_BREAK, HARD_BREAK).split(HARD_BREAK):
         line = line.strip(" ")
-        lines += wrapper.wrap(line) if line else [""]
+        lines += _wrap(line, width) if line else [""]
     return _without_blank_ends(lines)
+
+
+def _wrap(line, width):
+    """What _PlainTextWrapper makes of one line (single spaces, none at the ends).
+
+    Its greedy filling is done here with str.rfind, a fraction of its time; the
+    lines it would treat differently go to it: whitespace it would turn into
+    spaces, or a word of whitespace only (a lone no-break space), which it drops
+    at the start and end of lines."""
+    if TEXTWRAP_SPACES.search(line) or BLANK_WORD.search(line):
+        return _wrapper(width).wrap(line)
+    lines, start = [], 0
+    while len(line) - start > width:
+        end = line.rfind(" ", start, start + width + 1)  # the last space that keeps the line within the width
+        if end < 0:  # a word longer than the width: alone on its line, never broken
+            end = line.find(" ", start)
+            if end < 0:
+                break
+        lines.append(line[start:end])
+        start = end + 1
+    lines.append(line[start:])
+    return lines
+
+
+@functools.lru_cache(maxsize=None)
+def _wrapper(width):
+    """Wrappers keep no state between calls: one per width will do."""
+    return _PlainTextWrapper(width=width, break_long_words=False, break_on_hyphens=False)
 
 
 def _without_blank_ends(lines):

@@ -1,5 +1,7 @@
 """The text/plain part of the newsletter email: exact output for small HTML inputs."""
 
+from newsletter.blocks import email_blocks
+from newsletter.links import LinkMaker
 from newsletter.text import html_to_text
 
 NBSP = "\u00a0"
@@ -303,3 +305,80 @@ def test_a_french_paragraph_wraps_without_breaking_at_no_break_spaces():
 def test_a_line_is_never_broken_at_a_no_break_space_even_when_tight():
     assert html_to_text(f"<p>abc def{NBSP}!</p>", width=8) == f"abc\ndef{NBSP}!\n"
     assert html_to_text(f"<p>abc def{NNBSP}?</p>", width=8) == f"abc\ndef{NNBSP}?\n"
+
+
+# Inputs the lxml parser needs handled explicitly
+
+def test_empty_or_blank_input_gives_an_empty_string():
+    assert html_to_text("") == ""
+    assert html_to_text(" \n\t ") == ""
+    assert html_to_text("<!-- brouillon -->\n") == ""
+
+
+def test_processing_instructions_and_cdata_are_ignored_like_comments():
+    assert html_to_text("<p>un<?php echo 1 ?> deux<![CDATA[ trois ]]></p>") == "un deux\n"
+
+
+def test_an_xml_declaration_does_not_stop_the_parse():
+    assert html_to_text('<?xml version="1.0" encoding="utf-8"?><p>Bonjour</p>') == "Bonjour\n"
+
+
+def test_the_rows_of_a_nested_table_stay_in_their_cell():
+    html = (
+        "<table><tr><td>Prix</td><td><table><tr><td>10</td><td>20</td></tr></table></td></tr>"
+        "<tr><td>Total</td><td>30</td></tr></table>"
+    )
+    assert html_to_text(html) == "Prix | 10 20\nTotal | 30\n"
+
+
+def test_a_lone_no_break_space_is_wrapped_as_textwrap_does():
+    assert html_to_text(f"<p>aaa bbb {NBSP} ccc</p>", width=7) == f"aaa bbb\n{NBSP} ccc\n"
+
+
+# The HTML of the text blocks (newsletter/blocks.py): written as BeautifulSoup wrote it
+
+def text_block_html(html):
+    maker = LinkMaker("https://elise-marchand.example", {"utm_source": "newsletter"})
+    [block] = email_blocks(html, maker)
+    assert block.kind == "text"
+    return block.html
+
+
+def test_text_block_attributes_are_sorted_quoted_and_escaped_and_br_is_self_closed():
+    html = ('<p>Il a dit <a href="/x" title=\'« Oui » &amp; "non"\'>ça</a> &amp; '
+            '<em title="l\'été &quot;chaud&quot;">plus</em><br>fin &lt;3</p>')
+    assert text_block_html(html) == (
+        '<p style="margin:0 0 14px;">Il a dit <a href="https://elise-marchand.example/x?utm_source=newsletter"'
+        ' style="color:#a4361d;" title=\'« Oui » &amp; "non"\'>ça</a> &amp; '
+        '<em title="l\'été &quot;chaud&quot;">plus</em><br/>fin &lt;3</p>'
+    )
+
+
+def test_text_block_keeps_comments_and_shrinks_blank_text_to_one_newline():
+    html = '<ul>\n\n<li>Un</li>\n\n</ul>\n<p>a<!-- note -->b</p>'
+    assert text_block_html(html) == (
+        '<ul style="margin:0 0 14px;padding-left:22px;">\n<li style="margin:0 0 6px;">Un</li>\n</ul>'
+        '<p style="margin:0 0 14px;">a<!-- note -->b</p>'
+    )
+    assert text_block_html("<!-- brouillon -->") == "<!-- brouillon -->"
+
+
+def test_text_block_keeps_the_whitespace_of_code():
+    assert text_block_html("<pre><code>a  &lt; b\n\n\n  c</code></pre>") == (
+        '<pre style="white-space:pre-wrap;font-family:Menlo,Consolas,monospace;font-size:14px;">'
+        '<code style="font-family:Menlo,Consolas,monospace;font-size:14px;">a  &lt; b\n\n\n  c</code></pre>'
+    )
+
+
+def test_text_block_writes_an_attribute_without_value_as_empty():
+    html = '<p>Cochez <input type="checkbox" checked disabled></p>'
+    assert text_block_html(html) == (
+        '<p style="margin:0 0 14px;">Cochez <input checked="" disabled="" type="checkbox"/></p>'
+    )
+
+
+def test_a_figure_caption_leaves_comments_out():
+    maker = LinkMaker("https://elise-marchand.example")
+    html = '<figure><img src="/c.jpg" alt="Chat"><figcaption>Mon <b>chat</b><!-- privé --> en 2024</figcaption></figure>'
+    [block] = email_blocks(html, maker)
+    assert (block.kind, block.caption) == ("image", "Mon chat en 2024")
