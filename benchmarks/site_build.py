@@ -316,8 +316,9 @@ def notes(result_rows):
         "full is a cold build: a fresh output folder and a fresh CACHE_PATH, so every social card is drawn again.",
     ]
     out.append("full, warm rebuild: the same output folder and CACHE_PATH, nothing changed: the Markdown "
-               "conversions, the French typesetting and the social cards come from cache/, and every page is "
-               "still rendered (one process per core) and written into a new folder (publisher.build builds aside).")
+               "conversions, the French typesetting, the social cards, the compiled templates and the search index "
+               "come from cache/, and every page is still rendered (one process per core) and written into a new "
+               "folder (publisher.build builds aside; the previous one is deleted in the background).")
     out.append("full, edit one post: one untranslated post's body changed, then the warm rebuild's command again.")
     out.append(f"serve, edit one post: `invoke serve`'s loop in one process (benchmarks/edit_loop.py): its full "
                f"build once, then {SERVE_EDITS} edits of the same post's text, each rebuilt by the fast path "
