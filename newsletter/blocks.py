@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .html_nodes import children, is_element, parse
+
 CONTENT_WIDTH = 560  # px: a 600 px email minus its side padding
 
 # Inline styles of text elements (mail clients drop <style> in places).
@@ -82,22 +84,18 @@ def email_blocks(body_html, links):
 
 def _top_level_nodes(body_html):
     """The children of <body>: text (str), elements and comments, in order."""
-    parser = etree.HTMLParser()  # one per call: a feed parser keeps state until close()
-    parser.feed(body_html)  # feed(), unlike fromstring(), takes a str with an XML declaration
-    root = parser.close()
+    root = parse(body_html)
     if root is None:
         # Comments alone make no document, but they were kept as a text block:
         # parse them again inside a body to have them.
         if "<!" not in body_html and "<?" not in body_html:
             return []
-        parser = etree.HTMLParser()
-        parser.feed("<body>" + body_html)
-        root = parser.close()
+        root = parse("<body>" + body_html)
     _empty_valueless_booleans(root, body_html)
     body = root.find("body")
     if body is None:  # <head> content only: BeautifulSoup gave the whole document
         return [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
-    return list(_children(body))
+    return list(children(body))
 
 
 def _empty_valueless_booleans(root, source):
@@ -114,21 +112,6 @@ def _empty_valueless_booleans(root, source):
                 element.set(name, "")
 
 
-def _children(element):
-    """An element's text, then each child node followed by the text after it (its tail)."""
-    if element.text:
-        yield element.text
-    for child in element:
-        yield child
-        if child.tail:
-            yield child.tail
-
-
-def _is_element(node):
-    """Not text and not a comment (libxml2's HTML parser makes processing instructions comments)."""
-    return not isinstance(node, str) and isinstance(node.tag, str)
-
-
 def _is_blank(node):
     """Whitespace, or a comment of whitespace (BeautifulSoup treated comments as text)."""
     if isinstance(node, str):
@@ -137,7 +120,7 @@ def _is_blank(node):
 
 
 def _special_block(node, links):
-    if not _is_element(node):
+    if not is_element(node):
         return None
     if node.tag == "figure" and _first(node, "img") is not None:
         caption = _first(node, "figcaption")
@@ -158,8 +141,8 @@ def _first(element, tag):
 
 
 def _only_child(tag):
-    children = [c for c in _children(tag) if not _is_blank(c)]
-    return children[0] if len(children) == 1 and _is_element(children[0]) else None
+    shown = [c for c in children(tag) if not _is_blank(c)]
+    return shown[0] if len(shown) == 1 and is_element(shown[0]) else None
 
 
 def _text(element):
@@ -174,7 +157,7 @@ def _strings(element, hidden):
     if element.text and not hidden:
         yield element.text
     for child in element:
-        if _is_element(child):
+        if is_element(child):
             yield from _strings(child, hidden)
         if child.tail and not hidden:
             yield child.tail

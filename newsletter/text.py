@@ -17,7 +17,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from lxml import etree
+from .html_nodes import children, is_element, parse
 
 HARD_BREAK = "\n"  # a <br>: the author wants a new line, even an empty one
 SOFT_BREAK = "\x1e"  # around an image: a line of its own, but never an empty line
@@ -79,7 +79,7 @@ def html_to_text(html: str, width: int = 72, links_heading: str = "Links:") -> s
     Links become "text [n]", with the numbered URLs listed after ``links_heading``
     at the end ("Liens :" for the French issue)."""
     renderer = _TextRenderer()
-    root = _parse(html)
+    root = parse(html)
     if root is None:  # nothing but whitespace, comments or a doctype
         return ""
     body = root.find("body")
@@ -88,34 +88,6 @@ def html_to_text(html: str, width: int = 72, links_heading: str = "Links:") -> s
         lines += ["", links_heading]
         lines += [f"[{number}] {url}" for url, number in renderer.links.items()]
     return _tidy(lines)
-
-
-def _parse(html):
-    """The root <html> element, or None when the input holds no element nor text.
-
-    A parser per call: a feed parser keeps state between feed() and close().
-    feed() rather than fromstring(): it accepts a str with an XML declaration."""
-    parser = etree.HTMLParser()
-    parser.feed(html)
-    return parser.close()
-
-
-def _children(element):
-    """What BeautifulSoup called an element's children, in order: its text, then
-    each child node followed by the text after it (its tail). Comments come as
-    nodes whose ``tag`` is not a str; callers skip them."""
-    if element.text:
-        yield element.text
-    for child in element:
-        yield child
-        if child.tail:
-            yield child.tail
-
-
-def _is_element(node):
-    """A real element: not text, not a comment (nor a processing instruction,
-    which libxml2's HTML parser turns into a comment)."""
-    return not isinstance(node, str) and isinstance(node.tag, str)
 
 
 class _TextRenderer:
@@ -128,7 +100,7 @@ class _TextRenderer:
         """The blocks of a container: its block children, and a paragraph for
         each run of inline content between them (as a browser lays them out)."""
         blocks, run = [], []
-        for child in _children(element):
+        for child in children(element):
             if _is_block(child):
                 blocks += self.paragraph(run, width)
                 blocks += self.block(child, width)
@@ -166,7 +138,7 @@ class _TextRenderer:
         lines, number = [], _start_number(tag)
         loose = _is_loose(tag)
         for child in tag:  # elements only: text right inside a list is not shown
-            if not _is_element(child) or _is_dropped(child):
+            if not is_element(child) or _is_dropped(child):
                 continue
             if child.tag == "li":
                 marker = f"{number}. " if tag.tag == "ol" else "- "
@@ -251,7 +223,7 @@ class _TextRenderer:
         return SOFT_BREAK + text + SOFT_BREAK if name in BLOCK_TAGS else text
 
     def inline_children(self, tag):
-        return "".join([self.inline(child) for child in _children(tag)])
+        return "".join([self.inline(child) for child in children(tag)])
 
     def link(self, tag):
         """Writes "text [n]"; a link that shows its own URL needs no reference."""
@@ -284,7 +256,7 @@ def _is_dropped(tag):
 def _is_block(node):
     """Block elements, and inline ones wrapping blocks (a <span> around a list):
     those are laid out as containers. Links stay inline to keep their reference."""
-    if not _is_element(node) or _is_dropped(node):
+    if not is_element(node) or _is_dropped(node):
         return False
     if node.tag in BLOCK_TAGS:
         return True
@@ -334,7 +306,7 @@ def _raw_text(node):
         return ""
     if node.tag == "br":
         return "\n"
-    return "".join([_raw_text(child) for child in _children(node)])
+    return "".join([_raw_text(child) for child in children(node)])
 
 
 def _single_line(text):
