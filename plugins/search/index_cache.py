@@ -18,6 +18,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from publisher.build import swap_into_place
+
 logger = logging.getLogger(__name__)
 
 FOLDER_NAME = "search-index"
@@ -66,11 +68,7 @@ class IndexCache:
             _copy_tree(bundle, fresh / BUNDLE)
             # The key is written last: a folder without it is never taken for a bundle.
             (fresh / KEY_FILE).write_text(key, encoding="utf-8")
-            retired = self.folder.with_name(f"{fresh.name}.old")
-            if self.folder.exists():
-                self.folder.rename(retired)
-            fresh.rename(self.folder)
-            shutil.rmtree(retired, ignore_errors=True)
+            swap_into_place(fresh, self.folder)
         except OSError as error:
             logger.warning("search: the index could not be kept in %s (%s); the next build indexes again",
                            self.folder, error)
