@@ -325,13 +325,16 @@ def test_editors_lock_swap_and_backup_files_are_not_content(tmp_path):
     assert "half-saved" not in "".join(p.read_text() for p in project.output.rglob("*.html"))
 
 
-def test_the_link_check_knows_files_folders_and_the_way_out(tmp_path):
-    from bilingual.checks import BuiltFiles
+@pytest.mark.parametrize("kind", ["BuiltFiles", "AskedFiles"])  # a listing (full builds), or a stat each (a few pages)
+def test_the_link_check_knows_files_folders_and_the_way_out(tmp_path, kind):
+    from bilingual import checks
 
     for path in ("index.html", "en/index.html", "images/a.jpg"):
         (tmp_path / "site" / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "site" / path).write_text("x")
+    (tmp_path / "site" / "empty").mkdir()
     (tmp_path / "secret.txt").write_text("outside")
-    built = BuiltFiles(tmp_path / "site")
-    assert all(built.has(p) for p in ("", "/", "en/", "/en", "images/a.jpg", "en/../images/a.jpg"))
-    assert not any(built.has(p) for p in ("images/b.jpg", "fr/", "../secret.txt", "images/../../secret.txt"))
+    built = getattr(checks, kind)(tmp_path / "site")
+    assert all(built.has(p) for p in ("", "/", "en/", "/en", "images/a.jpg", "en/../images/a.jpg", "./en/index.html"))
+    assert not any(built.has(p) for p in ("images/b.jpg", "fr/", "../secret.txt", "images/../../secret.txt",
+                                          "empty", "images", ".."))

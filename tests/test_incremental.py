@@ -26,10 +26,10 @@ ADDED = "\n\nUne phrase ajoutée à l’instant : elle doit se lire partout où 
 class Project:
     """A copy of the sample content, previewed as `invoke serve` does (pelicanconf.py, no comment server)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, settings=""):
         self.folder = Path(folder)
         shutil.copytree(ROOT / "content", self.folder / "content")
-        (self.folder / "conf.py").write_text(SETTINGS)
+        (self.folder / "conf.py").write_text(SETTINGS + settings)
         self.output = self.folder / "output"
         self.preview = Preview(self.folder / "conf.py", self.output, "http://127.0.0.1:8000")
 
@@ -156,6 +156,35 @@ def test_a_broken_link_in_the_new_text_leaves_the_site_as_it_was(project):
     project.rebuild(path)
     assert_same_trees(tree(project.output), project.full_build())
 
+
+@pytest.mark.parametrize("per_page, orphans, source, pages, index_page", [
+    # One post a page: the fifth newest post is on the fifth page.
+    (1, 0, "content/posts/fr/linkedin-sans-s-epuiser.md", 7, "index5.html"),
+    # Two a page and one orphan: the oldest (seventh) post would open a fourth page by its place
+    # alone, but the last page takes the orphan.
+    (2, 1, "content/posts/fr/strategie-editoriale-en-5-etapes.md", 3, "index3.html"),
+])
+def test_a_post_quoted_by_a_paginated_list_renders_only_the_page_holding_it(
+        tmp_path, monkeypatch, per_page, orphans, source, pages, index_page):
+    project = Project(tmp_path, f"DEFAULT_PAGINATION = {per_page}\nDEFAULT_ORPHANS = {orphans}\n")
+    # Without its Summary line, the lists quote the start of the post's text.
+    project.replace(source, "\nSummary: ", "\nX-Old-Summary: ")
+    monkeypatch.chdir(project.folder)
+    project.preview.build()
+    assert len(list(project.output.glob("index*.html"))) == pages
+
+    path = project.folder / source
+    header, body = path.read_text(encoding="utf-8").split("\n\n", 1)
+    path.write_text(f"{header}\n\nUne phrase ajoutée en tête de liste.\n\n{body}", encoding="utf-8")
+    report = project.rebuild(path)
+
+    assert isinstance(report, Refresh), report
+    written_index_pages = [name for name in report.written if name.startswith("index")]
+    assert written_index_pages == [index_page]
+    # Its category's, author's and tags' lists quote it too.
+    assert {name.split("/")[0] for name in report.written} >= {"category", "author", "tag"}
+    assert "Une phrase ajoutée en tête" in (project.output / index_page).read_text(encoding="utf-8")
+    assert_same_trees(tree(project.output), project.full_build())
 
 
 def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts():

@@ -123,8 +123,9 @@ def check_links(output_dir, pages, siteurl, problems):
     summary: it is reported once, against the post's source file.
     """
     output_dir = Path(output_dir)
-    built = BuiltFiles(output_dir)
-    for page in sorted(pages, key=lambda p: p.source is None):  # content pages first
+    pages = sorted(pages, key=lambda p: p.source is None)  # content pages first
+    built = BuiltFiles(output_dir) if len(pages) > FEW_PAGES else AskedFiles(output_dir)
+    for page in pages:
         html = (output_dir / page.path).read_text(encoding="utf-8")
         for match in LINK_ATTRIBUTE.finditer(html):
             attribute, target = match.group(1).lower(), match.group(3)
@@ -155,6 +156,11 @@ def _local_path(target, siteurl, page_path):
     return str(Path(base, path)) if base != "." else path
 
 
+# Up to this many pages (the edit loop's few), the link check asks the file system about each
+# target; past it, listing the whole output once is cheaper (0.4 s at 5,000 posts).
+FEW_PAGES = 50
+
+
 class BuiltFiles:
     """The files of the output, listed once: a site has tens of thousands of links to check,
     and asking the file system (and resolving each path) for every one is most of the cost."""
@@ -167,11 +173,36 @@ class BuiltFiles:
 
     def has(self, local):
         """Whether a site path (a file, or a folder with index.html) was built."""
-        path = posixpath.normpath(local.lstrip("/")) if local.strip("/") else ""
-        if path.startswith("../") or path == "..":
-            return False  # outside the site
-        folder_index = posixpath.join(path, "index.html") if path not in ("", ".") else "index.html"
-        return path in self.files or folder_index in self.files
+        path = _site_path(local)
+        if path is None:
+            return False
+        return self._is_file(path) or self._is_file(posixpath.join(path, "index.html") if path else "index.html")
+
+    def _is_file(self, path):
+        return path in self.files
+
+
+class AskedFiles(BuiltFiles):
+    """The same answers, each asked of the file system (and kept): for a few pages' links."""
+
+    def __init__(self, output_dir):
+        self.root = os.fspath(output_dir)
+        self.answers = {}
+
+    def _is_file(self, path):
+        if path not in self.answers:
+            self.answers[path] = os.path.isfile(os.path.join(self.root, path))
+        return self.answers[path]
+
+
+def _site_path(local):
+    """``local`` as an output-relative path ("" for the home page), or None outside the site."""
+    path = posixpath.normpath(local.lstrip("/")) if local.strip("/") else ""
+    if path == "." or path == "":
+        return ""
+    if path.startswith("../") or path == "..":
+        return None
+    return path
 
 
 def exists_in_output(output_dir, local):
