@@ -139,6 +139,33 @@ def test_a_date_that_cannot_be_read(project):
     assert sum("content/posts/fr/date.md" in line for line in result.stderr.splitlines()) == 1
 
 
+def test_a_date_in_the_month_13_is_refused_too(project):
+    # The common form is read without dateutil (plugins/bilingual); a date it cannot be still goes to Pelican.
+    write(project, "content/posts/fr/date.md", "Title: Date\nDate: 2025-13-01 09:30\nLang: fr\n\nTexte.\n")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/fr/date.md: Date: '2025-13-01 09:30' is not a date; "
+                          "write it as 2025-01-31 or 2025-01-31 09:30")
+
+
+@pytest.mark.parametrize("field", ["date", "modified"])
+@pytest.mark.parametrize("value", ["2025-01-31", "2025-01-31 09:30", "2025-01-31T09:30", "2024-02-29 23:59:58",
+                                   "2025-01-31_09:30", "2025-01-31 09:30+02:00", "31 janvier 2025", "2025-02-30"])
+def test_dates_read_without_dateutil_are_the_dates_pelican_reads(field, value):
+    from bilingual.handlers import _date_checking
+    from pelican.readers import METADATA_PROCESSORS, MarkdownReader
+    from pelican.settings import DEFAULT_CONFIG
+
+    reader = _date_checking(MarkdownReader)({**DEFAULT_CONFIG})
+    reader._bad_values = {}
+    try:
+        expected = METADATA_PROCESSORS[field](value, DEFAULT_CONFIG)
+    except ValueError:
+        assert reader.process_metadata(field, value) is None and reader._bad_values == {field: value}
+        return
+    found = reader.process_metadata(field, value)
+    assert (type(found), found, found.tzinfo) == (type(expected), expected, expected.tzinfo)
+
+
 def test_an_unknown_language(project):
     write(project, "content/posts/fr/allemand.md", "Title: Deutsch\nDate: 2025-02-01\nLang: de\n\nText.\n")
     assert_failed_cleanly(project, build(project),

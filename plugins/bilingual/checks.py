@@ -125,12 +125,19 @@ def check_links(output_dir, pages, siteurl, problems):
     output_dir = Path(output_dir)
     pages = sorted(pages, key=lambda p: p.source is None)  # content pages first
     built = BuiltFiles(output_dir) if len(pages) > FEW_PAGES else AskedFiles(output_dir)
+    # Most targets (the menu, tags, the other language) recur on every page: each is resolved once,
+    # or once per folder when it is relative.
+    leads = {}  # (target, the folder it is relative to, or None) -> whether it leads to a built file
     for page in pages:
         html = (output_dir / page.path).read_text(encoding="utf-8")
+        folder = posixpath.dirname(page.path)
         for match in LINK_ATTRIBUTE.finditer(html):
             attribute, target = match.group(1).lower(), match.group(3)
-            local = _local_path(target, siteurl, page.path)
-            if local is None or built.has(local):
+            key = (target, None if target.startswith(("/", "{")) or EXTERNAL.match(target) else folder)
+            if key not in leads:
+                local = _local_path(target, siteurl, page.path)
+                leads[key] = local is None or built.has(local)
+            if leads[key]:
                 continue
             if page.source is None and problems.mentions(target):
                 continue  # a summary quoting a post already reported

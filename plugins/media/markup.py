@@ -22,9 +22,12 @@ _ATTR = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>
 def skipping(pattern):
     """Compile ``pattern`` so that comments, <pre>, <script>... are never matched inside.
 
-    Use with ``sub_outside``: the pattern's own groups must be named.
+    ``pattern`` matches from a "<" (a tag). Use with ``sub_outside``: the pattern's own
+    groups must be named.
     """
-    return re.compile(f"(?P<skip>{_SKIP})|(?:{pattern})", re.IGNORECASE | re.DOTALL)
+    # The lookahead turns away every other position at its first step, before either branch is
+    # tried: half the time of a post's transforms.
+    return re.compile(f"(?=<)(?:(?P<skip>{_SKIP})|(?:{pattern}))", re.IGNORECASE | re.DOTALL)
 
 
 def sub_outside(regex, replace, text):
