@@ -388,6 +388,7 @@ class SelectiveWriter(Writer):
     def __init__(self, output_path, settings, touched, reads_text=None):
         super().__init__(output_path, settings=settings)
         self.touched = list(touched)
+        self._touched_ids = frozenset(map(id, self.touched))  # content objects compare by identity
         self.rendered = 0
         self.changed = []
         self._replaced = {}  # absolute path -> previous bytes (None: there was no file)
@@ -395,7 +396,7 @@ class SelectiveWriter(Writer):
         self._reads_text = {} if reads_text is None else reads_text  # template name -> shows text of posts
 
     def _shows(self, items):
-        return any(any(item is one for one in self.touched) for item in items)
+        return any(id(item) in self._touched_ids for item in items)
 
     def _shows_text(self, template):
         return _reads_text(template.environment, template.name, self._reads_text)
@@ -443,13 +444,12 @@ class SelectiveWriter(Writer):
     def _page_numbers_showing(self, paginators, count):
         """The numbers of the pages that may hold a touched item (each is checked after), in order.
         Page n holds items from (n - 1) * per_page; the last one also takes the orphans."""
-        touched = {id(item) for item in self.touched}
         numbers = set()
         for paginator in paginators.values():
             if paginator.per_page < 1:
                 return range(1, count + 1)
             numbers.update(min(index // paginator.per_page + 1, count)
-                           for index, item in enumerate(paginator.object_list) if id(item) in touched)
+                           for index, item in enumerate(paginator.object_list) if id(item) in self._touched_ids)
         return sorted(numbers)
 
     def _render(self, name, template, context, values, item):
