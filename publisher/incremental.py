@@ -198,7 +198,7 @@ class Site:
             articles.generate_feeds(writer)
             _render_articles(articles, writer, touched)
             write = writer.write_file  # RELATIVE_URLS is off (checked): the writer's default
-            showing = _ListsShowing(articles, touched)
+            showing = _ListsShowing(articles, writer.touched_ids)
             for lists in (ArticlesGenerator.generate_period_archives, ArticlesGenerator.generate_direct_templates,
                           ArticlesGenerator.generate_tags, ArticlesGenerator.generate_categories,
                           ArticlesGenerator.generate_authors):
@@ -234,13 +234,12 @@ class Site:
 
 class _ListsShowing:
     """An ArticlesGenerator as its list-writing methods see it: only the tags, categories and
-    authors listing a touched post. Pelican orders each one's posts by date with
-    ``[a for a in self.dates if a in articles]``, a scan of every post per tag (about 2 s a
-    language at 5,000 posts); here the few lists left answer ``in`` from a set."""
+    authors listing a touched post (``ids``: their identities). Pelican orders each one's posts by
+    date with ``[a for a in self.dates if a in articles]``, a scan of every post per list (about
+    1 s a language at 5,000 posts); here the few lists left answer ``in`` from a set."""
 
-    def __init__(self, generator, touched):
+    def __init__(self, generator, ids):
         self._generator = generator
-        ids = {id(item) for item in touched}
         self.tags = dict(_listing(generator.tags.items(), ids))
         self.categories = list(_listing(generator.categories, ids))
         self.authors = list(_listing(generator.authors, ids))
@@ -388,7 +387,7 @@ class SelectiveWriter(Writer):
     def __init__(self, output_path, settings, touched, reads_text=None):
         super().__init__(output_path, settings=settings)
         self.touched = list(touched)
-        self._touched_ids = frozenset(map(id, self.touched))  # content objects compare by identity
+        self.touched_ids = frozenset(map(id, self.touched))  # content objects compare by identity
         self.rendered = 0
         self.changed = []
         self._replaced = {}  # absolute path -> previous bytes (None: there was no file)
@@ -396,7 +395,7 @@ class SelectiveWriter(Writer):
         self._reads_text = {} if reads_text is None else reads_text  # template name -> shows text of posts
 
     def _shows(self, items):
-        return any(id(item) in self._touched_ids for item in items)
+        return any(id(item) in self.touched_ids for item in items)
 
     def _shows_text(self, template):
         return _reads_text(template.environment, template.name, self._reads_text)
@@ -449,7 +448,7 @@ class SelectiveWriter(Writer):
             if paginator.per_page < 1:
                 return range(1, count + 1)
             numbers.update(min(index // paginator.per_page + 1, count)
-                           for index, item in enumerate(paginator.object_list) if id(item) in self._touched_ids)
+                           for index, item in enumerate(paginator.object_list) if id(item) in self.touched_ids)
         return sorted(numbers)
 
     def _render(self, name, template, context, values, item):

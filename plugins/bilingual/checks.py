@@ -183,7 +183,7 @@ class BuiltFiles:
         path = _site_path(local)
         if path is None:
             return False
-        return self._is_file(path) or self._is_file(posixpath.join(path, "index.html") if path else "index.html")
+        return self._is_file(path) or self._is_file(posixpath.join(path, "index.html"))
 
     def _is_file(self, path):
         return path in self.files
