@@ -23,6 +23,8 @@ from pelican import Pelican
 from pelican.log import console
 from pelican.settings import read_settings
 
+from publisher.unchanged import PREVIOUS_KEY, Kept, keep_unchanged
+
 logger = logging.getLogger(__name__)
 
 EXIT_CONTENT_ERRORS = 1
@@ -56,10 +58,13 @@ class BuildReport:
     warnings: int
     seconds: float
     settings: dict = None  # of the build, for the steps that follow (the newsletter's rendered emails)
+    files: Kept = None     # the output's files kept from the previous build, and those new or changed
 
     def summary(self):
         per_language = ", ".join(f"{count} pages in {lang}" for lang, count in self.pages.items())
-        return f"Built {per_language} into {self.output}/ in {self.seconds:.2f} s ({self.warnings} warnings)"
+        changed = f", {self.files.changed} of {self.files.total} files new or changed" if self.files else ""
+        return (f"Built {per_language} into {self.output}/ in {self.seconds:.2f} s "
+                f"({self.warnings} warnings{changed})")
 
 
 def build_site(settings_file="publishconf.py", output="output", overrides=None):
@@ -73,7 +78,8 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     logging.getLogger("pelican").addHandler(pelican_errors)
     try:
         settings = read_settings(str(settings_file), override={
-            **(overrides or {}), "OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False})
+            **(overrides or {}), "OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False,
+            PREVIOUS_KEY: str(output) if output.is_dir() else None})
         _run_quietly(Pelican(settings))
         build = settings.get("BILINGUAL_BUILD")
         if build and build.problems.errors:
@@ -86,13 +92,14 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     finally:
         logging.getLogger("pelican").removeHandler(pelican_errors)
     staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
+    files = keep_unchanged(staging, output)
     swap_into_place(staging, output, delete_in_background=True)
     # What plugins write only once the site is in place (the newsletter outbox).
     for hook in settings.get("AFTER_BUILD", []):
         hook(output)
     pages = {lang: len(build.written[lang]) for lang in build.languages} if build else {}
     warnings = len(build.problems.warnings) if build else 0
-    return BuildReport(output, pages, warnings, time.perf_counter() - started, settings)
+    return BuildReport(output, pages, warnings, time.perf_counter() - started, settings, files)
 
 
 def _run_quietly(pelican):

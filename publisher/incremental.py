@@ -39,6 +39,7 @@ from pelican.paginator import Paginator
 from pelican.writers import Writer
 
 from newsletter.delivery.ledger import atomic_write
+from publisher.unchanged import PREVIOUS_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class Run:
         """The build ran in a folder aside, since renamed to ``output``: write there from now on."""
         for where in (self.settings, self.context):
             where["OUTPUT_PATH"] = str(output)
+            where.pop(PREVIOUS_KEY, None)  # the site in place is now this one
         for generator in self.generators:
             generator.output_path = str(output)
 

@@ -109,3 +109,26 @@ def test_a_worker_failure_is_raised_after_every_worker_is_done(tmp_path):
 def test_bad_settings_are_named(given, key):
     with pytest.raises(ParallelRenderSettingsError, match=rf"PARALLEL_RENDER\['{key}'\]"):
         load({"PARALLEL_RENDER": given})
+
+
+def test_a_file_written_twice_follows_pelicans_rule(tmp_path):
+    """A second write needs override=True and wins; a third is skipped; two overriding writes fail."""
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.writers import FileOverwriteFailedError
+
+    from parallel_render.writer import DeferringWriter
+
+    writer = DeferringWriter(str(tmp_path), settings={**DEFAULT_CONFIG, "OUTPUT_PATH": str(tmp_path)})
+    template = jinja2.Template("{{ text }}")
+
+    def write(text, **options):
+        writer.write_file("page.html", template, {"text": text}, **options)
+        return (tmp_path / "page.html").read_text()
+
+    assert write("first") == "first"
+    with pytest.raises(FileOverwriteFailedError, match="page.html: written twice"):
+        write("second")
+    assert write("overriding", override_output=True) == "overriding"
+    assert write("skipped") == "overriding"
+    with pytest.raises(FileOverwriteFailedError, match="only one may"):
+        write("overriding again", override_output=True)

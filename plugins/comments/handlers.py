@@ -7,6 +7,8 @@ State lives in one CommentsState stored in the settings of every language run
 import logging
 import os
 
+from publisher.unchanged import previous_file, write_output
+
 from . import feeds, threads
 from .providers import load_provider
 from .settings import STATE_KEY, load
@@ -99,8 +101,7 @@ def on_articles_written(generator, writer):
             continue
         path = os.path.join(settings["OUTPUT_PATH"], thread.feed_save_as)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as file:
-            file.write(feeds.comment_feed(post, thread, site_url, lang, gettext))
+        write_output(path, feeds.comment_feed(post, thread, site_url, lang, gettext), previous_file(settings, path))
 
 
 def _gettext(settings, lang):

@@ -8,6 +8,8 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from publisher.unchanged import write_output
+
 logger = logging.getLogger(__name__)
 
 # The bilingual plugin's build, when it runs: its list of problems must stay the one a serial build makes.
@@ -36,14 +38,14 @@ class Page:
     template: object
     context: dict
     path: str = None
+    previous: str = None  # the file at its place in the site in place (publisher.unchanged)
 
     def write(self):
         try:
             output = self.template.render(self.context)
         except Exception as error:
             raise RenderFailed.of(self, error) from error
-        with open(self.path, "w", encoding="utf-8") as stream:
-            stream.write(output)
+        write_output(self.path, output.encode("utf-8"), self.previous)
 
 
 @dataclass

@@ -1,9 +1,13 @@
-"""Pelican's Writer, noting pages instead of rendering them while a generator writes."""
+"""Pelican's Writer, noting pages instead of rendering them while a generator writes, and writing
+a file only when its bytes are not those of the site in place (publisher.unchanged)."""
 
+import io
 import os
 from contextlib import contextmanager
 
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from publisher.unchanged import previous_file, write_output
 
 from .render import Page, render_all
 from .settings import STATE_KEY
@@ -37,13 +41,45 @@ class DeferringWriter(Writer):
         return super().write_file(name, template, context, *args, **kwargs)
 
     def _open_w(self, filename, encoding, override=False):
-        # Pelican opens the file right after "rendering" it: here the page learns its file.
-        stream = super()._open_w(filename, encoding, override)
+        """Pelican opens the file right after "rendering" it: here a noted page learns its file.
+        No file is opened: a page's or a feed's bytes go through write_output once known."""
         page, self._awaiting = self._awaiting, None
-        if page is not None and stream.name != os.devnull:  # devnull: a page Pelican skips
-            page.path = filename
-            self._noted.append(page)
-        return stream
+        if self._skips(filename, override):
+            return open(os.devnull, "w", encoding=encoding)
+        previous = previous_file(self.settings, filename)
+        if page is None:
+            return _WrittenOnClose(filename, encoding, previous)
+        page.path, page.previous = filename, previous
+        self._noted.append(page)
+        return io.StringIO()
+
+    def _skips(self, filename, override):
+        """Pelican's rule for a file written twice: one write may override the others, the
+        later ones are skipped; any other second write is an error."""
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f"{filename}: a second write overriding the others; only one may")
+            return True
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(f"{filename}: written twice in one build; the second write "
+                                           "needs override=True")
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return False
+
+
+class _WrittenOnClose(io.StringIO):
+    """What Pelican writes a feed or a page into: its bytes go to write_output when closed."""
+
+    def __init__(self, path, encoding, previous):
+        super().__init__()
+        self.path, self.encoding_, self.previous = path, encoding, previous
+
+    def close(self):
+        if not self.closed:
+            write_output(self.path, self.getvalue().encode(self.encoding_), self.previous)
+        super().close()
 
 
 class _Noting:
