@@ -21,7 +21,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["markdown_cache", "parallel_render", "template_cache", "bilingual", "post_meta", "series", "social_cards", "media", "search", "comments", "newsletter_issues"]
+PLUGINS = ["markdown_cache", "parallel_render", "template_cache", "bilingual", "url_memo", "post_meta", "series", "social_cards", "media", "search", "comments", "newsletter_issues"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
