@@ -317,8 +317,9 @@ def notes(result_rows):
     ]
     out.append("full, warm rebuild: the same output folder and CACHE_PATH, nothing changed: the Markdown "
                "conversions, the French typesetting, the social cards, the compiled templates and the search index "
-               "come from cache/, and every page is still rendered (one process per core) and written into a new "
-               "folder (publisher.build builds aside; the previous one is deleted in the background).")
+               "come from cache/, and every page is still rendered (one process per core) into a new folder "
+               "(publisher.build builds aside); a file with the previous build's bytes is a hard link to the "
+               "previous file rather than a new one (publisher/unchanged.py).")
     out.append("full, edit one post: one untranslated post's body changed, then the warm rebuild's command again.")
     out.append(f"serve, edit one post: `invoke serve`'s loop in one process (benchmarks/edit_loop.py): its full "
                f"build once, then {SERVE_EDITS} edits of the same post's text, each rebuilt by the fast path "
