@@ -22,7 +22,6 @@ The search index is refreshed afterwards (``Refresh.follow_up``): Pagefind
 reads the whole site, so the preview reloads first.
 """
 
-import io
 import logging
 import os
 import re
@@ -39,7 +38,7 @@ from pelican.paginator import Paginator
 from pelican.writers import Writer
 
 from newsletter.delivery.ledger import atomic_write
-from publisher.unchanged import PREVIOUS_KEY
+from publisher.unchanged import PREVIOUS_KEY, WrittenOnClose
 
 logger = logging.getLogger(__name__)
 
@@ -468,7 +467,7 @@ class SelectiveWriter(Writer):
             self._html_pages.append((name, item))
 
     def _open_w(self, filename, encoding, override=False):
-        return _ChangedOnly(self, filename, encoding)
+        return WrittenOnClose(encoding, lambda data: self.keep(filename, data))
 
     def keep(self, path, data):
         """Write ``data`` to ``path`` unless it holds it already."""
@@ -521,16 +520,3 @@ def _reads_text(environment, name, known):
 class _PageToCheck:
     path: str
     source: str | None
-
-
-class _ChangedOnly(io.StringIO):
-    """A text file in memory, handed to the writer when closed."""
-
-    def __init__(self, writer, path, encoding):
-        super().__init__()
-        self._writer, self._path, self._encoding = writer, path, encoding
-
-    def close(self):
-        if not self.closed:
-            self._writer.keep(self._path, self.getvalue().encode(self._encoding))
-        super().close()

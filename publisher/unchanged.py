@@ -22,6 +22,7 @@ path before it writes, so the site in place is never touched.
 """
 
 import contextlib
+import io
 import logging
 import multiprocessing
 import os
@@ -79,6 +80,20 @@ def write_output(path, data, previous=None):
     with open(path, "wb") as stream:
         stream.write(data)
     return True
+
+
+class WrittenOnClose(io.StringIO):
+    """A text file in memory that Pelican's writer writes a page or a feed into: when it is
+    closed, its bytes go to ``deliver`` (which writes them only if they changed)."""
+
+    def __init__(self, encoding, deliver):
+        super().__init__()
+        self._encoding, self._deliver = encoding, deliver
+
+    def close(self):
+        if not self.closed:
+            self._deliver(self.getvalue().encode(self._encoding))
+        super().close()
 
 
 def _holds(path, data):

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from publisher.unchanged import previous_file, write_output
+from publisher.unchanged import WrittenOnClose, previous_file, write_output
 
 from .render import Page, render_all
 from .settings import STATE_KEY
@@ -48,7 +48,7 @@ class DeferringWriter(Writer):
             return open(os.devnull, "w", encoding=encoding)
         previous = previous_file(self.settings, filename)
         if page is None:
-            return _WrittenOnClose(filename, encoding, previous)
+            return WrittenOnClose(encoding, lambda data: write_output(filename, data, previous))
         page.path, page.previous = filename, previous
         self._noted.append(page)
         return io.StringIO()
@@ -67,19 +67,6 @@ class DeferringWriter(Writer):
             self._overridden_files.add(filename)
         self._written_files.add(filename)
         return False
-
-
-class _WrittenOnClose(io.StringIO):
-    """What Pelican writes a feed or a page into: its bytes go to write_output when closed."""
-
-    def __init__(self, path, encoding, previous):
-        super().__init__()
-        self.path, self.encoding_, self.previous = path, encoding, previous
-
-    def close(self):
-        if not self.closed:
-            write_output(self.path, self.getvalue().encode(self.encoding_), self.previous)
-        super().close()
 
 
 class _Noting:
