@@ -7,6 +7,7 @@ State lives in one CommentsState stored in the settings of every language run
 import logging
 import os
 
+from publisher.plugin_list import lists_plugin
 from publisher.unchanged import previous_file, write_output
 
 from . import feeds, threads
@@ -16,15 +17,12 @@ from .state import CommentsState
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = __name__.rpartition(".")[0]  # "comments", as PLUGINS names it
-
 
 def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run started by the main run: already set up
-    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
-    if PLUGIN_NAME not in names:
+    if not lists_plugin(settings, __package__):
         return
     config = load(settings)
     provider = load_provider(config)

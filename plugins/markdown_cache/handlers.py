@@ -6,13 +6,14 @@ import time
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+from publisher.plugin_list import lists_plugin
+
 from .cache import ConversionCache, convert_ahead, fingerprint, markdown_files
 from .reader import CachingMarkdownReader
 from .settings import STATE_KEY, load
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = __name__.rpartition(".")[0]  # "markdown_cache", as PLUGINS names it
 
 
 def on_initialized(pelican):
@@ -20,7 +21,7 @@ def on_initialized(pelican):
     if STATE_KEY in settings:
         return  # a language run of the same build: the cache is already there
     # Signals outlive a build: a later build in this process may not list this plugin.
-    if PLUGIN_NAME not in [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]:
+    if not lists_plugin(settings, __package__):
         return
     config = load(settings)
     if not config["enabled"]:

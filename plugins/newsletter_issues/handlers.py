@@ -9,6 +9,7 @@ from bilingual.checks import exists_in_output
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
+from publisher.plugin_list import lists_plugin
 
 from . import outbox, subscribe
 from .generator import NewsletterGenerator
@@ -17,15 +18,13 @@ from .state import NewsletterState
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = __name__.rpartition(".")[0]
 
 
 def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return
-    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
-    if PLUGIN_NAME not in names:
+    if not lists_plugin(settings, __package__):
         return
     settings[STATE_KEY] = NewsletterState(load(settings), settings)
     # The subscribe form posts to the mailing provider: the policy must let it.

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from newsletter.render import in_language
+from publisher.plugin_list import lists_plugin
 
 from .settings import PRIVACY_URL, SUBSCRIBE_URL, NewsletterSettingsError
 
@@ -260,8 +261,7 @@ def site_languages(settings):
     given = settings.get("BILINGUAL") or {}
     languages = given.get("languages") if isinstance(given, dict) else None
     if not languages:
-        names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
-        if "bilingual" in names:
+        if lists_plugin(settings, "bilingual"):
             from bilingual.settings import DEFAULTS
             languages = DEFAULTS["languages"]
         else:

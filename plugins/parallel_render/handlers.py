@@ -2,10 +2,10 @@
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from publisher.plugin_list import lists_plugin
+
 from .settings import STATE_KEY, load
 from .writer import DeferringWriter
-
-PLUGIN_NAME = __name__.rpartition(".")[0]  # "parallel_render", as PLUGINS names it
 
 
 def on_initialized(pelican):
@@ -13,7 +13,7 @@ def on_initialized(pelican):
     if STATE_KEY in settings:
         return  # a language run of the same build: already set up
     # Signals outlive a build: a later build in this process may not list this plugin.
-    if PLUGIN_NAME in [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]:
+    if lists_plugin(settings, __package__):
         settings[STATE_KEY] = load(settings)
 
 

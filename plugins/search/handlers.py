@@ -9,6 +9,8 @@ plugin finds no state and is left alone.
 import logging
 import os
 
+from publisher.plugin_list import lists_plugin
+
 from . import indexer
 from .index_cache import FOLDER_NAME, IndexCache
 from .settings import STATE_KEY, load
@@ -16,15 +18,13 @@ from .state import SearchState
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = __name__.rpartition(".")[0]  # "search", as PLUGINS names it
 
 
 def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY in settings:
         return  # a language run started by the main run: already set up
-    names = [getattr(plugin, "__name__", plugin) for plugin in settings.get("PLUGINS") or []]
-    if PLUGIN_NAME not in names:
+    if not lists_plugin(settings, __package__):
         return
     config = load(settings)
     cache = IndexCache(os.path.abspath(os.path.join(settings.get("CACHE_PATH") or "cache", FOLDER_NAME)))
