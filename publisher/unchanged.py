@@ -22,6 +22,7 @@ path before it writes, so the site in place is never touched.
 """
 
 import contextlib
+import functools
 import io
 import logging
 import multiprocessing
@@ -97,11 +98,26 @@ class WrittenOnClose(io.StringIO):
 
 
 def _holds(path, data):
+    """Whether ``path`` is a regular file with ``data`` and the permissions a new file gets here
+    (keep_unchanged, too, keeps only a file whose permissions are the same)."""
     try:
-        with open(path, "rb") as stream:
-            return stream.read(len(data) + 1) == data
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        found = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
         return False
+    if not stat.S_ISREG(found.st_mode) or stat.S_IMODE(found.st_mode) != _new_file_mode():
+        return False
+    if found.st_size != len(data):
+        return False
+    with open(path, "rb") as stream:
+        return stream.read() == data
+
+
+@functools.cache  # asked for every page written
+def _new_file_mode():
+    """What open() gives a new file: 0o666 less the umask, which can only be read by setting it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 # ---------------------------------------------------------------- once the build is done

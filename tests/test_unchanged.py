@@ -82,6 +82,14 @@ def test_write_output_links_the_previous_file_only_when_its_bytes_are_the_same(t
     assert (previous / "same.html").read_bytes() == b"<p>same</p>"
     # A longer file starting with the same bytes is not the same file.
     assert write_output(staging / "longer.html", b"<p>same", previous / "same.html") is True
+    # Nor is a file with other permissions, or a symbolic link to the same bytes.
+    (previous / "private.html").write_bytes(b"<p>same</p>")
+    (previous / "private.html").chmod(0o600)
+    assert write_output(staging / "private.html", b"<p>same</p>", previous / "private.html") is True
+    assert (staging / "private.html").stat().st_mode & 0o777 != 0o600
+    (previous / "pointer.html").symlink_to(previous / "same.html")
+    assert write_output(staging / "pointer.html", b"<p>same</p>", previous / "pointer.html") is True
+    assert not (staging / "pointer.html").is_symlink()
 
 
 def test_write_output_writes_the_file_where_no_hard_link_can_be_made(tmp_path):
