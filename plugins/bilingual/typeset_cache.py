@@ -7,11 +7,10 @@ another version of typography.py, is ignored and the build typesets again.
 """
 
 import hashlib
-import json
 import logging
-import os
-import tempfile
 from pathlib import Path
+
+from publisher.cache_file import CacheFile
 
 from .typography import french_html
 
@@ -29,9 +28,8 @@ class TypesetCache:
     """digest of an HTML fragment -> its French typesetting; ``path`` None keeps it in memory."""
 
     def __init__(self, path):
-        self.path = path
-        self.fingerprint = _fingerprint()
-        self.entries = self._read()
+        self._file = CacheFile(path, _fingerprint(), "typesetting every French text again")
+        self.entries = self._file.read()
         self.used = set()  # what this build asked for: the next file holds these
         self.computed = 0  # typeset by this build (the rest came from the file)
         self._saved = set(self.entries)
@@ -52,31 +50,7 @@ class TypesetCache:
 
     def save(self):
         """Write the entries this build used, unless the file already holds exactly those."""
-        if self.path is None or self.used == self._saved:
+        if self.used == self._saved:
             return
-        data = {"fingerprint": self.fingerprint, "entries": {key: self.entries[key] for key in sorted(self.used)}}
-        folder = os.path.dirname(self.path)
-        os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".typography-", dir=folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        self._file.write({key: self.entries[key] for key in self.used})
         self._saved = set(self.used)
-
-    def _read(self):
-        if self.path is None or not os.path.exists(self.path):
-            return {}
-        try:
-            with open(self.path, encoding="utf-8") as stream:
-                data = json.load(stream)
-        except (OSError, ValueError) as error:
-            logger.warning("bilingual: %s cannot be read (%s); typesetting every French text again", self.path, error)
-            return {}
-        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}

@@ -5,12 +5,13 @@ import json
 import logging
 import multiprocessing
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from fnmatch import fnmatch
 
 import markdown
 from markdown import Markdown
+
+from publisher.cache_file import CacheFile
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,9 @@ class ConversionCache:
     front matter is read (Pelican converts Summary-like fields without it)."""
 
     def __init__(self, path, fingerprint):
-        self.path = path
         self.fingerprint = fingerprint
-        self.entries = self._read()
+        self._file = CacheFile(path, fingerprint, "converting every file again")
+        self.entries = self._file.read()
         self.kept = set()      # keys this build used or made: the next file holds these
         self.hits = self.misses = 0
         self.converted_ahead = 0
@@ -57,34 +58,10 @@ class ConversionCache:
 
     def save(self):
         """Write the entries this build used, if they differ from the file's."""
-        if self.path is None or self._saved == self.kept:
+        if self._saved == self.kept:
             return
-        data = {"fingerprint": self.fingerprint, "entries": {key: self.entries[key] for key in sorted(self.kept)}}
-        folder = os.path.dirname(self.path)
-        os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".markdown-cache-", dir=folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        self._file.write({key: self.entries[key] for key in self.kept})
         self._saved = set(self.kept)
-
-    def _read(self):
-        if self.path is None or not os.path.exists(self.path):
-            return {}
-        try:
-            with open(self.path, encoding="utf-8") as stream:
-                data = json.load(stream)
-        except (OSError, ValueError) as error:
-            # Only a cache: the build converts again and rewrites it.
-            logger.warning("markdown_cache: %s cannot be read (%s); converting every file again", self.path, error)
-            return {}
-        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
-            return {}  # another Markdown version or MARKDOWN setting: every conversion may differ
-        return data.get("entries", {})
 
 
 def markdown_files(root, extensions, ignore):
