@@ -2,8 +2,10 @@
 YouTube and Vimeo players, download links with their type and size.
 
 Each post's HTML is rewritten when Pelican makes its content object; the
-resized copies of images are written once per build, at the end of each
-language run, skipping those already up to date. See plugins/media/transforms.py.
+resized copies of images are written at the end of each language run. Both
+are kept in CACHE_PATH/media for the next build (plugins/media/caches.py):
+a post whose HTML and images did not change is not transformed again, and a
+copy is resized once, then linked into each build. See plugins/media/transforms.py.
 """
 
 import logging

@@ -5,10 +5,12 @@ language run (settings["MEDIA_STATE"]), never in module globals.
 """
 
 import logging
+import os
 from pathlib import Path
 
 from pelican.contents import Article, Page as PelicanPage
 
+from .caches import TransformCache, VariantCache, transforms_fingerprint
 from .settings import STATE_KEY, load
 from .state import MediaState
 from .transforms import Page, shown, transform
@@ -22,7 +24,15 @@ BILINGUAL_KEY = "BILINGUAL_BUILD"
 def on_initialized(pelican):
     settings = pelican.settings
     if STATE_KEY not in settings:  # a language run started by the main run shares it
-        settings[STATE_KEY] = MediaState(load(settings))
+        settings[STATE_KEY] = _state(load(settings), settings)
+
+
+def _state(config, settings):
+    if not config["cache"]:
+        return MediaState(config)
+    folder = os.path.abspath(os.path.join(settings.get("CACHE_PATH") or "cache", "media"))
+    transforms = TransformCache(os.path.join(folder, "transforms.json"), transforms_fingerprint(config))
+    return MediaState(config, transforms, VariantCache(os.path.join(folder, "variants")))
 
 
 def on_content_init(content):
@@ -79,6 +89,7 @@ def on_finalized(pelican):
     state = pelican.settings.get(STATE_KEY)
     if state is None:
         return
+    state.transforms.save()
     written = state.write_pending(lambda variant, message: _reporter(pelican.settings, variant.requested_by)(
         "image", f"{shown(variant.source)} {message}", ("resize", variant.source)))
     if written:

@@ -16,6 +16,9 @@ DEFAULTS = {
     "quality": 82,
     # Folder, next to each original, that holds its resized copies.
     "folder": "_w",
+    # Keep the transformed posts and the resized copies in CACHE_PATH/media from one build
+    # to the next (False: every build transforms and resizes again).
+    "cache": True,
 }
 
 # Key of the MediaState object in the Pelican settings of every run.
@@ -40,6 +43,8 @@ def load(settings):
     quality = merged["quality"]
     if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
         raise MediaSettingsError(f"MEDIA['quality'] must be a whole number from 1 to 95, not {quality!r}")
+    if not isinstance(merged["cache"], bool):
+        raise MediaSettingsError(f"MEDIA['cache'] must be True or False, not {merged['cache']!r}")
     folder = merged["folder"]
     if not isinstance(folder, str) or not folder.strip() or any(c in folder for c in "/\\") or folder in (".", ".."):
         raise MediaSettingsError(f"MEDIA['folder'] must be one folder name such as '_w', not {folder!r}")

@@ -1,11 +1,11 @@
 """What the media plugin keeps during a build: image sizes and the resized copies to write."""
 
 import dataclasses
-import hashlib
 import os
 from dataclasses import dataclass
 
 from . import images
+from .caches import Consulted, TransformCache
 
 
 @dataclass(frozen=True)
@@ -18,39 +18,32 @@ class Variant:
 class MediaState:
     """Shared by every language run of a build (stored in their settings).
 
-    Each run reads every content file, so the same copy is asked for once
-    per run; requests are keyed by their output path and written once.
+    Each run reads every content file: the second run finds the first one's transforms in
+    ``transforms``, as the next build does when it is kept in a file. Resized copies are
+    keyed by their output path and written once; with a ``variants`` folder, each copy is
+    made once for all builds and linked into the site.
     """
 
-    def __init__(self, config):
+    def __init__(self, config, transforms=None, variants=None):
         self.config = config
+        self.transforms = transforms if transforms is not None else TransformCache(None)
+        self.variants = variants  # a VariantCache, or None: each build resizes again
         self._sizes = {}     # path -> (modification time, (width, height))
         self.pending = {}    # output path -> Variant
-        self._transformed = {}  # (digest of the HTML, where it goes) -> (HTML, problems reported)
 
     def transformed(self, fragment, page, transform):
-        """``transform(fragment, page)``, kept for the next language run reading the same file.
-
-        Every language run reads every file, so each post would otherwise be transformed once
-        per language. An entry serves once, then goes: the HTML is not held for the rest of the
-        build (a third language would transform again). The problems the first transform
-        reported are reported again, as a new transform would (the build's list keeps one of each).
-        """
-        where = dataclasses.astuple(dataclasses.replace(page, state=None, report=None))
-        key = (hashlib.blake2b(fragment.encode("utf-8"), digest_size=16).digest(), where)
-        if key not in self._transformed:
-            reports = []
-
-            def recording(*problem):
-                reports.append(problem)
-                page.report(*problem)
-
-            self._transformed[key] = (transform(fragment, dataclasses.replace(page, report=recording)), reports)
-            return self._transformed[key][0]
-        html, reports = self._transformed.pop(key)
-        for problem in reports:
-            page.report(*problem)
-        return html
+        """``transform(fragment, page)``, or the result recorded for the same HTML and page while
+        the files it looked at are unchanged; its problems and copies asked for are replayed."""
+        key = self.transforms.key(fragment, page)
+        entry = self.transforms.get(key)
+        if entry is None:
+            entry = _record(fragment, page, transform)
+            self.transforms.put(key, entry)
+        for field, message, about in entry["reports"]:
+            page.report(field, message, tuple(about))
+        for relative, source, width in entry["variants"]:
+            self.request(page.output_file_of(relative), Variant(source, width, page.source_path))
+        return fragment if entry["html"] is None else entry["html"]
 
     def image_size(self, path):
         """(width, height) as displayed, read once per version of the file."""
@@ -71,11 +64,27 @@ class MediaState:
         pending, self.pending = self.pending, {}
         written = 0
         for target, variant in sorted(pending.items()):
-            if images.up_to_date(target, variant.source):
-                continue
             try:
-                images.write_variant(variant.source, target, variant.width, self.config["quality"])
-                written += 1
+                written += self._write(target, variant)
             except images.UNREADABLE as exc:  # a truncated or unreadable image
                 report(variant, f"could not be resized ({exc})")
         return written
+
+    def _write(self, target, variant):
+        """Put the copy at ``target``; 1 if it had to be resized, else 0."""
+        quality = self.config["quality"]
+        if self.variants is None:
+            if images.up_to_date(target, variant.source):
+                return 0
+            images.write_variant(variant.source, target, variant.width, quality)
+            return 1
+        return self.variants.put(target, variant, quality)
+
+
+def _record(fragment, page, transform):
+    """Run the transform, noting what it reports, the files it looks at and the copies it asks for."""
+    consulted, reports = Consulted(), []
+    html = transform(fragment, dataclasses.replace(
+        page, consulted=consulted, report=lambda *problem: reports.append(list(problem))))
+    return {"html": None if html == fragment else html, "files": consulted.files,
+            "reports": reports, "variants": consulted.variants}

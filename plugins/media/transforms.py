@@ -18,6 +18,7 @@ from .downloads import MIME_TYPES, size_label
 from .embeds import embed_for
 from .images import RASTER, UNREADABLE, variant_path
 from .markup import ATTRS, Tag, escape, skipping, sub_outside
+from .caches import Consulted
 from .state import MediaState, Variant
 
 AUDIO = (".mp3", ".wav", ".ogg", ".oga", ".m4a")
@@ -46,6 +47,31 @@ class Page:
     static_save_as: str  # settings STATIC_SAVE_AS
     state: MediaState
     report: Callable[[str, str, tuple], None]  # (field, message, what it is about)
+    # While a transform's result is recorded for the cache: the files it looks at, the copies it asks for.
+    consulted: Consulted = None
+
+    def is_file(self, path):
+        self._note(path)
+        return os.path.isfile(path)
+
+    def file_size(self, path):
+        self._note(path)
+        return os.path.getsize(path)
+
+    def image_size(self, path):
+        self._note(path)
+        return self.state.image_size(str(path))
+
+    def request_variant(self, relative, source, width):
+        """Ask for the copy of ``source`` resized to ``width`` at ``relative`` in the site."""
+        if self.consulted is not None:
+            self.consulted.variants.append([relative, str(source), width])  # asked for when replayed
+        else:
+            self.state.request(self.output_file_of(relative), Variant(str(source), width, self.source_path))
+
+    def _note(self, path):
+        if self.consulted is not None:
+            self.consulted.note(path)
 
     def static_url_of(self, relative):
         """Final URL of a file of the site: Pelican does not rewrite srcset."""
@@ -160,7 +186,7 @@ def _make_responsive(img, local, src, page):
                              "fix the path or add the file", ("missing", src))
         return False
     try:
-        width, height = page.state.image_size(str(local.path))
+        width, height = page.image_size(local.path)
     except UNREADABLE as exc:
         page.report("image", f"'{src}' cannot be read as an image ({exc})", ("unreadable", src))
         return False
@@ -180,7 +206,7 @@ def _srcset(local, src, width, smaller, page):
     entries = []
     for w in smaller:
         relative = variant_path(local.relative, folder, w)
-        page.state.request(page.output_file_of(relative), Variant(str(local.path), w, page.source_path))
+        page.request_variant(relative, local.path, w)
         entries.append(f"{page.static_url_of(relative)} {w}w")
     original = page.static_url_of(local.relative) if local.static else src
     entries.append(f"{original} {width}w")
@@ -201,7 +227,7 @@ def _download_link(match, page):
         return match.group()
     link["type"] = MIME_TYPES[suffix]
     link["download"] = None
-    label = f"({suffix[1:].upper()}, {size_label(os.path.getsize(local.path), page.lang)})"
+    label = f"({suffix[1:].upper()}, {size_label(page.file_size(local.path), page.lang)})"
     return f'{link}{match.group("text")}{match.group("end")} <span class="download-meta">{escape(label)}</span>'
 
 
@@ -228,11 +254,11 @@ def local_file(src, page):
     else:
         candidates = [Path(page.source_path).parent / path] + ([] if static else [root / path])
     found = [Path(os.path.normpath(c)) for c in candidates]
-    chosen = next((c for c in found if c.is_file()), found[0])
+    chosen = next((c for c in found if page.is_file(c)), found[0])
     relative = os.path.relpath(chosen, root)
     if relative.startswith(".."):
         return None  # outside the content folder: never published
-    return LocalFile(chosen, Path(relative).as_posix(), static, chosen.is_file())
+    return LocalFile(chosen, Path(relative).as_posix(), static, page.is_file(chosen))
 
 
 def shown(path):
