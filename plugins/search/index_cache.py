@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from publisher.build import swap_into_place
+from publisher.linked_copy import link_or_copy
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +90,3 @@ def _copy_tree(source, target):
     rewritten in place), copies elsewhere."""
     shutil.copytree(source, target, copy_function=link_or_copy)
 
-
-def link_or_copy(source, target):
-    """A hard link, or a copy on a file system without them."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)

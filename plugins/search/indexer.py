@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
-from .index_cache import link_or_copy
+from publisher.linked_copy import link_or_copy
+
 from .settings import BUNDLE_DIR
 
 # What to run by hand on the last built site (a failed publish deletes the folder it

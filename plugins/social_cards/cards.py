@@ -12,7 +12,6 @@ the templates' og:image, twitter:image and JSON-LD:
   ``Image-Alt:`` line for a given image (None without one).
 """
 
-import contextlib
 import hashlib
 import html
 import logging
@@ -20,13 +19,13 @@ import multiprocessing
 import os
 import posixpath
 import re
-import shutil
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
+
+from publisher.linked_copy import put_linked
 
 from .render import HEIGHT, TITLE_SIZES, WIDTH, draw_card, save_card, stored_digest
 
@@ -155,7 +154,7 @@ def reuse(card, target, state):
         return "up to date"
     cached = state.cache_file(card, digest)
     if cached and stored_digest(cached) == digest:
-        _copy(cached, target)
+        put_linked(cached, target)
         return "copied"
     return None
 
@@ -198,7 +197,7 @@ def _draw(job, state):
         return
     save_card(image, cached, digest)
     _forget_older_versions(cached)
-    _copy(cached, target)
+    put_linked(cached, target)
 
 
 def _warn_missing_glyphs(card, state, target):
@@ -206,25 +205,6 @@ def _warn_missing_glyphs(card, state, target):
     if missing:
         logger.warning("%s: the card font has no %s, drawn as boxes; set SOCIAL_CARDS['font'] to a font that has them",
                        target, " ".join(f"{char!r} (U+{ord(char):04X})" for char in missing))
-
-
-def _copy(source, target):
-    """Put the cached card at ``target`` atomically, keeping its dates (an unchanged card keeps its
-    date): a hard link, which costs no copy and is safe because a card file is only ever
-    replaced (save_card), never rewritten; a copy where the file system has no links."""
-    folder = os.path.dirname(target)
-    os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, f".{uuid.uuid4().hex}.png")
-    try:
-        try:
-            os.link(source, temporary)
-        except OSError:
-            shutil.copy2(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def _forget_older_versions(cached):
