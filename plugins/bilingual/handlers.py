@@ -223,10 +223,24 @@ def _split(items, lang, build):
             kept.append(item)
             continue
         if item.lang in build.languages:
-            item.override_url = build.url_in(item.lang, _url_key(item), **item.url_format)
+            item.override_url = _url_in_own_site(item, build)
         item.override_save_as = ""
         moved.append(item)
     return kept, moved
+
+
+def _url_in_own_site(item, build):
+    """The URL ``item`` gets in the run of its own language, which writes it.
+
+    This run's settings are those of another language: Pelican would give the
+    item this language's prefix or its *_LANG_URL pattern. A URL line in the
+    item's metadata is the one Pelican uses as it is in every run, so it wins
+    over the pattern (else the links to the item lead to nothing).
+    """
+    own = item.metadata.get("url")
+    if own is not None:
+        return own
+    return build.url_in(item.lang, _url_key(item), **item.url_format)
 
 
 def _url_key(item):
