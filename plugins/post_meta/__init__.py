@@ -11,3 +11,4 @@ def register():
     signals.get_generators.connect(handlers.on_run_start)
     signals.generator_init.connect(handlers.on_generator_init)
     signals.content_object_init.connect(handlers.on_content_init)
+    signals.finalized.connect(handlers.on_finalized)

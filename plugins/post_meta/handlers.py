@@ -4,22 +4,33 @@ kept in the settings of every run."""
 import hashlib
 import logging
 import os
+from pathlib import Path
 
 from jinja2 import pass_context
 from pelican.contents import Article, Page
+
+from publisher.cache_file import CacheFile
 
 from . import authors, details, jsonld
 from .settings import load
 
 logger = logging.getLogger(__name__)
 STATE_KEY = "POST_META_STATE"
+MINUTES_FILE = "reading-minutes.json"
 
 
 class PostMeta:
-    def __init__(self, config, content_path):
+    """``minutes_file``: where reading times are kept from one build to the next (None: not kept)."""
+
+    def __init__(self, config, content_path, minutes_file=None):
         self.config = config
         self.content_path = content_path
-        self._minutes = {}  # digest of a post's HTML -> reading minutes
+        # Counting a thousand posts' words takes half a second; most texts did not change.
+        self._minutes_file = CacheFile(minutes_file, _minutes_fingerprint(config), "counting every post's words again")
+        self._minutes = self._minutes_file.read()  # digest of a post's HTML -> reading minutes
+        self._minutes_used = set()
+        self._minutes_saved = set(self._minutes)
+        self.counted = 0  # texts whose words this build counted (the others' times were kept)
         self._sizes = {}    # image path -> (modification time, size)
         self.reload()
 
@@ -28,11 +39,21 @@ class PostMeta:
         self.profiles = authors.load_profiles(os.path.join(self.content_path, self.config["authors_file"]))
 
     def reading_minutes(self, html):
-        """Counted once per text and build: every language run reads every post."""
-        key = hashlib.blake2b((html or "").encode("utf-8"), digest_size=16).digest()
+        """Counted once per text: every language run reads every post, and most texts are those
+        of the previous build."""
+        key = hashlib.blake2b((html or "").encode("utf-8"), digest_size=16).hexdigest()
         if key not in self._minutes:
             self._minutes[key] = details.reading_minutes(html, self.config["words_per_minute"])
+            self.counted += 1
+        self._minutes_used.add(key)
         return self._minutes[key]
+
+    def save(self):
+        """Keep the reading times this build used, unless the file holds exactly those."""
+        if self._minutes_used == self._minutes_saved:
+            return
+        self._minutes_file.write({key: self._minutes[key] for key in self._minutes_used})
+        self._minutes_saved = set(self._minutes_used)
 
     def image_size(self, path):
         """(width, height) of an image, or (None, None); read once per version of the file."""
@@ -45,9 +66,23 @@ class PostMeta:
         return self._sizes[path][1]
 
 
+def _minutes_fingerprint(config):
+    """What decides a count besides the text: the reading speed and how words are counted."""
+    code = hashlib.blake2b(Path(details.__file__).read_bytes(), digest_size=16).hexdigest()
+    return f"{config['words_per_minute']} {code}"
+
+
 def on_initialized(pelican):
-    if STATE_KEY not in pelican.settings:
-        pelican.settings[STATE_KEY] = PostMeta(load(pelican.settings), pelican.settings["PATH"])
+    settings = pelican.settings
+    if STATE_KEY not in settings:
+        minutes_file = os.path.abspath(os.path.join(settings.get("CACHE_PATH") or "cache", MINUTES_FILE))
+        settings[STATE_KEY] = PostMeta(load(settings), settings["PATH"], minutes_file)
+
+
+def on_finalized(pelican):
+    state = pelican.settings.get(STATE_KEY)
+    if state is not None:
+        state.save()
 
 
 def on_run_start(pelican):
