@@ -131,8 +131,9 @@ def check_links(output_dir, pages, siteurl, problems):
     for page in pages:
         html = (output_dir / page.path).read_text(encoding="utf-8")
         folder = posixpath.dirname(page.path)
-        for match in LINK_ATTRIBUTE.finditer(html):
-            attribute, target = match.group(1).lower(), match.group(3)
+        # A page repeats many of its links (menus, tags); a problem is reported once per page anyway.
+        for attribute, _, target in dict.fromkeys(LINK_ATTRIBUTE.findall(html)):
+            attribute = attribute.lower()
             key = (target, None if target.startswith(("/", "{")) or EXTERNAL.match(target) else folder)
             if key not in leads:
                 local = _local_path(target, siteurl, page.path)
