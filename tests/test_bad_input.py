@@ -252,6 +252,21 @@ def test_two_translations_of_one_original_into_one_language(project):
                           "translates 'article-correct' into this language (en); keep one translation, or point this one at another original")
 
 
+def test_a_save_as_line_without_its_url_line(project):
+    post = project / "content/posts/en/correct-post.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Slug:", "Save_as: my-own/index.html\nSlug:"),
+                    encoding="utf-8")
+    assert_failed_cleanly(project, build(project),
+                          "ERROR: content/posts/en/correct-post.md: Save_as: 'my-own/index.html' is set without "
+                          "a URL line, so the links to this post lead to nothing; add 'URL: my-own/'")
+    # As told: the build passes, and the French original links to where the translation is.
+    post.write_text(post.read_text(encoding="utf-8").replace("Slug:", "URL: my-own/\nSlug:"), encoding="utf-8")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "output/my-own/index.html").is_file()  # Save_as counts from the site's root
+    assert 'href="/my-own/"' in (project / "output/article-correct/index.html").read_text(encoding="utf-8")
+
+
 def test_a_slug_that_takes_a_folder_of_the_site(project):
     write(project, "content/posts/fr/en.md", "Title: En\nDate: 2025-02-01\nLang: fr\nSlug: en\n\nTexte.\n")
     result = build(project)

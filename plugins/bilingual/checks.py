@@ -34,6 +34,17 @@ def check_fields(content, build, is_article):
         problems.add(path, "Lang", f"{content.lang!r} is not a language of this site; use one of: {', '.join(build.languages)}")
     if not (content._content or "").strip():
         problems.warn(path, "body", "empty; write the text below the metadata lines and a blank line")
+    _check_own_address(content, path, problems, "post" if is_article else "page")
+
+
+def _check_own_address(content, path, problems, kind):
+    """A Save_as line needs its URL line: Pelican (and the other language) link to the URL
+    pattern's address otherwise, where nothing is written."""
+    save_as, url = content.metadata.get("save_as"), content.metadata.get("url")
+    if save_as and url is None:
+        address = save_as[: -len("index.html")] if save_as.endswith("/index.html") else save_as
+        problems.add(path, "Save_as", f"{save_as!r} is set without a URL line, so the links to this {kind} "
+                                      f"lead to nothing; add 'URL: {address}'")
 
 
 def report_bad_value(build, source_path, field, value, hint):
