@@ -316,7 +316,8 @@ def notes(result_rows):
         "full is a cold build: a fresh output folder and a fresh CACHE_PATH, so every social card is drawn again.",
     ]
     out.append("full, warm rebuild: the same output folder and CACHE_PATH, nothing changed: the Markdown "
-               "conversions, the French typesetting, the social cards, the compiled templates and the search index "
+               "conversions, the French typesetting, the media transforms and resized images, the reading times, the "
+               "social cards, the compiled templates and the search index "
                "come from cache/, and every page is still rendered (one process per core) into a new folder "
                "(publisher.build builds aside); a file with the previous build's bytes is a hard link to the "
                "previous file rather than a new one (publisher/unchanged.py).")
