@@ -26,9 +26,23 @@ class CacheFile:
         self.path = path
         self.fingerprint = fingerprint
         self.redo = redo
+        self._holds = set()  # the keys the file holds, as last read or written
 
     def read(self):
         """The entries of the file, or {} when it is missing, unreadable or of another fingerprint."""
+        entries = self._read()
+        self._holds = set(entries)
+        return entries
+
+    def keep(self, entries, keys):
+        """Write the entries of ``keys`` (those a build used), unless the file holds exactly those:
+        an unchanged build does not rewrite it."""
+        keys = set(keys)
+        if keys != self._holds:
+            self.write({key: entries[key] for key in keys})
+            self._holds = keys
+
+    def _read(self):
         if self.path is None or not os.path.exists(self.path):
             return {}
         try:

@@ -32,7 +32,6 @@ class TypesetCache:
         self.entries = self._file.read()
         self.used = set()  # what this build asked for: the next file holds these
         self.computed = 0  # typeset by this build (the rest came from the file)
-        self._saved = set(self.entries)
 
     def start(self):
         """A new build (each rebuild of `invoke serve`): what it uses is counted afresh."""
@@ -50,7 +49,4 @@ class TypesetCache:
 
     def save(self):
         """Write the entries this build used, unless the file already holds exactly those."""
-        if self.used == self._saved:
-            return
-        self._file.write({key: self.entries[key] for key in self.used})
-        self._saved = set(self.used)
+        self._file.keep(self.entries, self.used)

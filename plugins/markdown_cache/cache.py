@@ -35,7 +35,6 @@ class ConversionCache:
         self.kept = set()      # keys this build used or made: the next file holds these
         self.hits = self.misses = 0
         self.converted_ahead = 0
-        self._saved = set(self.entries)  # what the file holds: an unchanged build does not rewrite it
 
     def key(self, text, with_meta):
         digest = hashlib.sha256(self.fingerprint.encode("utf-8"))
@@ -58,10 +57,7 @@ class ConversionCache:
 
     def save(self):
         """Write the entries this build used, if they differ from the file's."""
-        if self._saved == self.kept:
-            return
-        self._file.write({key: self.entries[key] for key in self.kept})
-        self._saved = set(self.kept)
+        self._file.keep(self.entries, self.kept)
 
 
 def markdown_files(root, extensions, ignore):

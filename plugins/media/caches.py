@@ -70,7 +70,6 @@ class TransformCache:
         self.entries = self._file.read()
         self.used = set()    # what this build asked for: the next file holds these
         self.made = 0        # transforms run by this build (the others were replayed)
-        self._saved = set(self.entries)
 
     @staticmethod
     def key(fragment, page):
@@ -96,10 +95,7 @@ class TransformCache:
 
     def save(self):
         """Write the entries this build used, unless the file already holds exactly those."""
-        if self.used == self._saved:
-            return
-        self._file.write({key: self.entries[key] for key in self.used})
-        self._saved = set(self.used)
+        self._file.keep(self.entries, self.used)
 
 
 class VariantCache:

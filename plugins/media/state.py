@@ -42,7 +42,7 @@ class MediaState:
         for field, message, about in entry["reports"]:
             page.report(field, message, tuple(about))
         for relative, source, width in entry["variants"]:
-            self.request(page.output_file_of(relative), Variant(source, width, page.source_path))
+            page.request_variant(relative, source, width)
         return fragment if entry["html"] is None else entry["html"]
 
     def image_size(self, path):

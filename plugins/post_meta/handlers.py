@@ -29,7 +29,6 @@ class PostMeta:
         self._minutes_file = CacheFile(minutes_file, _minutes_fingerprint(config), "counting every post's words again")
         self._minutes = self._minutes_file.read()  # digest of a post's HTML -> reading minutes
         self._minutes_used = set()
-        self._minutes_saved = set(self._minutes)
         self.counted = 0  # texts whose words this build counted (the others' times were kept)
         self._sizes = {}    # image path -> (modification time, size)
         self.reload()
@@ -50,10 +49,7 @@ class PostMeta:
 
     def save(self):
         """Keep the reading times this build used, unless the file holds exactly those."""
-        if self._minutes_used == self._minutes_saved:
-            return
-        self._minutes_file.write({key: self._minutes[key] for key in self._minutes_used})
-        self._minutes_saved = set(self._minutes_used)
+        self._minutes_file.keep(self._minutes, self._minutes_used)
 
     def image_size(self, path):
         """(width, height) of an image, or (None, None); read once per version of the file."""
