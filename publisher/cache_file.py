@@ -1,19 +1,31 @@
 """A cache kept in one JSON file from one build to the next, stamped with what made it.
 
 The plugins that keep work between builds (Markdown conversions, French typesetting, the
-media transforms) each hold a dict of entries. The file stores it with a fingerprint: the
+media transforms, reading times) each hold a dict of entries; ``ComputedByText`` is the
+whole of it for a value computed from one text alone. The file stores it with a fingerprint: the
 versions and settings the entries were computed with. A file with another fingerprint, or
 one that cannot be read, is only a cache: it is ignored (with a warning when unreadable)
 and the build computes again. The file is written aside and renamed into place, so a build
 cut short leaves the previous file whole.
 """
 
+import hashlib
 import json
 import logging
 import os
 import tempfile
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
+
+
+def source_digest(*paths):
+    """A digest of source files (their names and bytes), for a fingerprint: a change to the
+    code that computes the entries makes every entry stale."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        digest.update(Path(path).name.encode("utf-8") + b"\0" + Path(path).read_bytes())
+    return digest.hexdigest()
 
 
 class CacheFile:
@@ -71,3 +83,31 @@ class CacheFile:
         except BaseException:
             os.unlink(temporary)
             raise
+
+
+class ComputedByText:
+    """``compute(text)`` kept by the text's digest, in memory and in ``cache_file``."""
+
+    def __init__(self, cache_file, compute):
+        self._file = cache_file
+        self._compute = compute
+        self.entries = self._file.read()
+        self.used = set()  # what this build asked for: the next file holds these
+        self.computed = 0  # computed by this build (the rest came from the file)
+
+    def start(self):
+        """A new build (each rebuild of `invoke serve`): what it uses is counted afresh."""
+        self.used = set()
+        self.computed = 0
+
+    def get(self, text):
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        if key not in self.entries:
+            self.entries[key] = self._compute(text)
+            self.computed += 1
+        self.used.add(key)
+        return self.entries[key]
+
+    def save(self):
+        """Write the entries this build used, unless the file already holds exactly those."""
+        self._file.keep(self.entries, self.used)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import PIL
 
-from publisher.cache_file import CacheFile
+from publisher.cache_file import CacheFile, source_digest
 from publisher.linked_copy import put_linked
 
 from . import images
@@ -48,17 +48,10 @@ def file_stamp(path):
     return [found.st_mtime_ns, found.st_size, stat.S_ISREG(found.st_mode)]
 
 
-def code_digest():
-    """This plugin's source: a change to it may change any result."""
-    digest = hashlib.blake2b(digest_size=16)
-    for module in sorted(HERE.glob("*.py")):
-        digest.update(module.name.encode("utf-8") + b"\0" + module.read_bytes())
-    return digest.hexdigest()
-
-
 def transforms_fingerprint(config):
+    """The setting, Pillow, and this plugin's source: a change to it may change any result."""
     return json.dumps({"config": {key: value for key, value in config.items() if key not in ("quality", "cache")},
-                       "pillow": PIL.__version__, "code": code_digest()}, sort_keys=True)
+                       "pillow": PIL.__version__, "code": source_digest(*sorted(HERE.glob("*.py")))}, sort_keys=True)
 
 
 class TransformCache:
@@ -104,7 +97,7 @@ class VariantCache:
     def __init__(self, folder):
         self.folder = folder
         # What makes a copy besides its original, width and quality: Pillow and images.py.
-        self._maker = json.dumps([PIL.__version__, hashlib.blake2b((HERE / "images.py").read_bytes()).hexdigest()])
+        self._maker = json.dumps([PIL.__version__, source_digest(HERE / "images.py")])
 
     def put(self, target, variant, quality):
         """Link the copy into ``target``, resizing first if no build made it yet; 1 if resized."""

@@ -1,15 +1,13 @@
 """Signal handlers of the post_meta plugin; state lives in one PostMeta object
 kept in the settings of every run."""
 
-import hashlib
 import logging
 import os
-from pathlib import Path
 
 from jinja2 import pass_context
 from pelican.contents import Article, Page
 
-from publisher.cache_file import CacheFile
+from publisher.cache_file import CacheFile, ComputedByText, source_digest
 
 from . import authors, details, jsonld
 from .settings import load
@@ -26,10 +24,9 @@ class PostMeta:
         self.config = config
         self.content_path = content_path
         # Counting a thousand posts' words takes half a second; most texts did not change.
-        self._minutes_file = CacheFile(minutes_file, _minutes_fingerprint(config), "counting every post's words again")
-        self._minutes = self._minutes_file.read()  # digest of a post's HTML -> reading minutes
-        self._minutes_used = set()
-        self.counted = 0  # texts whose words this build counted (the others' times were kept)
+        self._minutes = ComputedByText(
+            CacheFile(minutes_file, _minutes_fingerprint(config), "counting every post's words again"),
+            lambda html: details.reading_minutes(html, config["words_per_minute"]))
         self._sizes = {}    # image path -> (modification time, size)
         self.reload()
 
@@ -40,16 +37,16 @@ class PostMeta:
     def reading_minutes(self, html):
         """Counted once per text: every language run reads every post, and most texts are those
         of the previous build."""
-        key = hashlib.blake2b((html or "").encode("utf-8"), digest_size=16).hexdigest()
-        if key not in self._minutes:
-            self._minutes[key] = details.reading_minutes(html, self.config["words_per_minute"])
-            self.counted += 1
-        self._minutes_used.add(key)
-        return self._minutes[key]
+        return self._minutes.get(html or "")
+
+    @property
+    def counted(self):
+        """Texts whose words this build counted (the others' times were kept)."""
+        return self._minutes.computed
 
     def save(self):
         """Keep the reading times this build used, unless the file holds exactly those."""
-        self._minutes_file.keep(self._minutes, self._minutes_used)
+        self._minutes.save()
 
     def image_size(self, path):
         """(width, height) of an image, or (None, None); read once per version of the file."""
@@ -64,8 +61,7 @@ class PostMeta:
 
 def _minutes_fingerprint(config):
     """What decides a count besides the text: the reading speed and how words are counted."""
-    code = hashlib.blake2b(Path(details.__file__).read_bytes(), digest_size=16).hexdigest()
-    return f"{config['words_per_minute']} {code}"
+    return f"{config['words_per_minute']} {source_digest(details.__file__)}"
 
 
 def on_initialized(pelican):
