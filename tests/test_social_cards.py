@@ -251,6 +251,28 @@ def test_a_single_very_long_word_is_cut_to_fit(state):
     assert image.size == (1200, 630)
 
 
+def test_a_card_is_drawn_in_its_colours_and_their_blends_only():
+    colours = {"background": "#102030", "band": "#405060", "text": "#f0e0d0", "accent": "#80ff00"}
+    config = load({"SOCIAL_CARDS": {**colours, "cache_dir": False}})
+    state = Cards(config)
+    image = draw_card(card(title="Écrire pour être lu", category="Méthode"), config, state.face_at).convert("RGB")
+    rgb = {key: config[key] for key in colours}
+    assert image.getpixel((5, 5)) == rgb["background"]
+    assert image.getpixel((100, 66)) == rgb["accent"], "the bar above the site name"
+    assert image.getpixel((600, 630 - 102)) == rgb["accent"], "the line atop the band"
+    assert image.getpixel((1195, 625)) == rgb["band"]
+
+    def between(pixel, ground, ink):
+        return all(min(g, i) <= p <= max(g, i) for p, g, i in zip(pixel, ground, ink))
+
+    top = {pixel for _, pixel in image.crop((0, 0, 1200, 526)).getcolors(1 << 16)}
+    band = {pixel for _, pixel in image.crop((0, 530, 1200, 630)).getcolors(1 << 16)}
+    assert rgb["text"] in top and rgb["accent"] in band, "full ink is the ink's own colour"
+    assert all(between(p, rgb["background"], rgb["text"]) or p == rgb["accent"] for p in top), top
+    assert all(between(p, rgb["band"], rgb["accent"]) for p in band), band
+    assert len(top) > 4 and len(band) > 4, "text edges are smoothed"
+
+
 def test_wrapping_only_breaks_at_ordinary_spaces():
     lines = wrap(f"aaaa{NBSP}bbbb{NNBSP}? cc", len, 12)
     assert lines == [f"aaaa{NBSP}bbbb{NNBSP}?", "cc"]

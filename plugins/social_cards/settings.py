@@ -35,7 +35,7 @@ DEFAULTS = {
     # "social-cards" folder of Pelican's CACHE_PATH; False: no cache.
     "cache_dir": None,
     # Processes drawing the cards a build lacks; None: one per core. A cold
-    # build of a large site draws thousands (about 45 ms each).
+    # build of a large site draws thousands (about 17 ms each).
     "workers": None,
 }
 

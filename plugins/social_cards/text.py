@@ -42,10 +42,13 @@ class Face:
         self._notdef = _glyph(font, NOT_A_CHARACTER)
         self._pieces = {}
         self._marks = {}
+        self._has = {}
 
     def has(self, char):
         """Whether the font has a glyph of its own for ``char``."""
-        return _glyph(self.font, char) != self._notdef
+        if char not in self._has:  # every card's text is checked: render each character once
+            self._has[char] = _glyph(self.font, char) != self._notdef
+        return self._has[char]
 
     def segments(self, text):
         """``text`` as drawing steps: ("text", str), ("gap", width) or ("accented", base, marks)."""
@@ -258,11 +261,23 @@ def fit_lines(text, face_at, sizes, width, max_lines):
     """
     for size in sizes:
         face = face_at(size)
-        lines = wrap(text, face.length, width)
+        measure = remembered(face.length)
+        lines = wrap(text, measure, width)
         if len(lines) <= max_lines:
-            return face, balanced_wrap(text, face.length, width)
-    lines = wrap(text, face.length, width)
-    return face, lines[:max_lines - 1] + [shorten(" ".join(lines[max_lines - 1:]), face.length, width)]
+            return face, balanced_wrap(text, measure, width)
+    lines = wrap(text, measure, width)
+    return face, lines[:max_lines - 1] + [shorten(" ".join(lines[max_lines - 1:]), measure, width)]
+
+
+def remembered(measure):
+    """``measure`` keeping its answers: balancing tries many widths, which measure the same lines again."""
+    known = {}
+
+    def measure_once(text):
+        if text not in known:
+            known[text] = measure(text)
+        return known[text]
+    return measure_once
 
 
 def shorten(text, measure, width):
