@@ -55,12 +55,14 @@ _RULES = re.compile("|".join([
     r"(?P<url>(?:\b[A-Za-z][A-Za-z0-9+.-]{0,30}://|\bwww\.)"
     r"(?:(?!" + _SPACE_ENTITY + r")[^\s«»])+)",
     r"(?P<open>«)(?P<after>" + _SP + "*)",
-    # Possessive run: if no mark follows the whole run, fail at once.
-    r"(?P<before>" + _SP + r"*+)(?:(?P<close>»)"
+    # A run of spaces is tried from its first space only (the look-behind), and
+    # possessively: if no mark follows the whole run, fail at once. Both keep
+    # the scan linear without a match per space, each of which costs a call.
+    r"(?<![ \t\u00a0\u202f\u2009])(?P<before>" + _SP + r"*+)(?:(?P<close>»)"
     r"|(?P<strong>[;!?]+)" + _AFTER_MARK +
     r"|(?P<colon>:)" + _AFTER_COLON + ")",
-    # Skip other entities and space runs in one step (keeps the scan linear).
-    r"(?P<keep>" + _ENTITY + "|" + _SP + "+)",
+    # Skip other entities in one step: their ";" is not a mark.
+    r"(?P<keep>" + _ENTITY + ")",
 ]))
 _TRIGGER = re.compile(r"[;!?:«»]")
 _ENTITY_AT_END = re.compile(_ENTITY + r"\Z")
