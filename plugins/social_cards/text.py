@@ -15,6 +15,7 @@ Wrapping only breaks at ordinary spaces, so French no-break spaces keep
 "?" and "»" with their word.
 """
 
+import functools
 import math
 import re
 import unicodedata
@@ -261,23 +262,12 @@ def fit_lines(text, face_at, sizes, width, max_lines):
     """
     for size in sizes:
         face = face_at(size)
-        measure = remembered(face.length)
+        measure = functools.cache(face.length)  # balancing tries many widths: the same lines again
         lines = wrap(text, measure, width)
         if len(lines) <= max_lines:
             return face, balanced_wrap(text, measure, width)
     lines = wrap(text, measure, width)
     return face, lines[:max_lines - 1] + [shorten(" ".join(lines[max_lines - 1:]), measure, width)]
-
-
-def remembered(measure):
-    """``measure`` keeping its answers: balancing tries many widths, which measure the same lines again."""
-    known = {}
-
-    def measure_once(text):
-        if text not in known:
-            known[text] = measure(text)
-        return known[text]
-    return measure_once
 
 
 def shorten(text, measure, width):
