@@ -13,8 +13,9 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
+
+from .file_aside import written_aside
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class CacheFile:
         an unchanged build does not rewrite it."""
         keys = set(keys)
         if keys != self._holds:
-            self.write({key: entries[key] for key in keys})
+            self._write({key: entries[key] for key in keys})
             self._holds = keys
 
     def _read(self):
@@ -68,21 +69,13 @@ class CacheFile:
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
 
-    def write(self, entries):
+    def _write(self, entries):
         """Replace the file with ``entries`` (a dict of JSON values), in key order."""
         if self.path is None:
             return
         data = {"fingerprint": self.fingerprint, "entries": {key: entries[key] for key in sorted(entries)}}
-        folder = os.path.dirname(self.path)
-        os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}-", dir=folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        with written_aside(self.path) as stream:
+            json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
 
 
 class ComputedByText:

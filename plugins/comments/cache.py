@@ -2,15 +2,15 @@
 
 One JSON file per provider: {"source": server, "threads": {key: {"fetched": iso time, "comments": [records]}}}.
 Entries fetched from another server (the local one, before a publish) are ignored.
-Written to a temporary file and renamed, so a build stopped half-way never
+Written aside and renamed (publisher.file_aside), so a build stopped half-way never
 leaves a broken cache behind.
 """
 
 import json
 import logging
-import os
-import tempfile
 from datetime import datetime, timezone
+
+from publisher.file_aside import written_aside
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +49,5 @@ class CommentCache:
         self.threads[key] = {"fetched": datetime.now(timezone.utc).isoformat(timespec="seconds"), "comments": records}
 
     def save(self):
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".comments-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump({"source": self.source, "threads": self.threads}, file, ensure_ascii=False, indent=1, sort_keys=True)
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        with written_aside(self.path) as file:
+            json.dump({"source": self.source, "threads": self.threads}, file, ensure_ascii=False, indent=1, sort_keys=True)
