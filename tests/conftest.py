@@ -59,7 +59,12 @@ class Site:
         return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
     def pages(self):
-        return sorted(p.relative_to(self.output).as_posix() for p in self.output.rglob("*.html"))
+        """Every HTML page of the build; refuses a build without both homes, so that a
+        loop over the pages cannot pass by checking nothing."""
+        pages = sorted(p.relative_to(self.output).as_posix() for p in self.output.rglob("*.html"))
+        missing = {"index.html", "en/index.html"} - set(pages)
+        assert not missing, f"the build in {self.output} lacks {', '.join(sorted(missing))}: nothing to check"
+        return pages
 
     def local(self, url):
         """Output-relative path of an absolute site URL."""

@@ -43,15 +43,21 @@ def test_both_homes_are_written_with_their_language(site):
 
 
 def test_every_page_declares_the_language_of_its_folder(site):
+    checked = {"fr": 0, "en": 0}
     for page in site.pages():
         expected = "en" if page.startswith("en/") else "fr"
         assert site.html(page).html["lang"] == expected, page
+        checked[expected] += 1
+    assert min(checked.values()) >= 10, f"too few pages to check: {checked}"
 
 
 def test_every_page_has_a_canonical_url_of_its_own(site):
+    canonicals = set()
     for page in site.pages():
         canonical = site.html(page).find("link", rel="canonical")["href"]
         assert site.local(canonical) == page.removesuffix("index.html"), page
+        canonicals.add(canonical)
+    assert {f"{site.siteurl}/", f"{site.siteurl}/en/"} <= canonicals and len(canonicals) > 20, canonicals
 
 
 @pytest.mark.parametrize("french, english", PAIRS)

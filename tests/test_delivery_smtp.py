@@ -384,7 +384,9 @@ def test_plain_smtp_is_refused_beyond_this_machine(host):
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
 def test_plain_smtp_is_allowed_on_this_machine(host):
-    config.load({"backend": "smtp", "smtp": {"host": host, "security": "none"}}, environ={})
+    settings = config.load({"backend": "smtp", "smtp": {"host": host, "security": "none"}}, environ={})
+    backend = config.open_backend(settings)
+    assert (backend.config["host"], backend.config["security"], backend.port) == (host, "none", 25)
 
 
 @pytest.mark.parametrize("smtp, complaint", [
