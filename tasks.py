@@ -14,12 +14,12 @@
     invoke newsletter-new [--date D]   the next issue as a draft, one file per language
     invoke newsletter-check        build aside and run every check on every newsletter email
     invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/
-    invoke newsletter-send         drafts at the mailing provider (--test-to, --send, --schedule)
+    invoke newsletter-send         drafts at the mailing provider (--test-to; --send or --schedule WHEN: asks first)
 """
 
 import os
-import shlex
 import shutil
+import subprocess
 import sys
 
 from invoke import Exit, task
@@ -28,40 +28,58 @@ PYTHON = sys.executable
 CATALOGUES = "theme/translations"
 
 
+def status_of(*command, **options):
+    """Run COMMAND, a program and its arguments, and return its exit status.
+
+    The arguments go to the program as a list, never through a shell, so an editor's
+    value (an address, a title, a file name) arrives as typed. The child shares this
+    terminal: the progress bars and --send's question work as if it were run directly.
+    """
+    returncode = subprocess.run([str(part) for part in command], check=False, **options).returncode
+    # A child killed by a signal reports minus the signal's number; shells say 128 + that number.
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run(*command, **options):
+    """Run COMMAND (see status_of); a failing command ends invoke with the command's own status."""
+    status = status_of(*command, **options)
+    if status != 0:
+        raise Exit(code=status)
+
+
 @task
 def build(c, settings="pelicanconf.py", output="output"):
     """Build every language with the given settings into OUTPUT (aside, then swapped in)."""
-    c.run(f"{PYTHON} -m publisher.build --settings {settings} --output {output}", pty=False)
+    run(PYTHON, "-m", "publisher.build", f"--settings={settings}", f"--output={output}")
 
 
 @task(iterable=["test_to"])
 def publish(c, settings="publishconf.py", output="output", dry_run=False, send=False, yes=False, test_to=None,
-            no_newsletter=False):
+            no_newsletter=False, debug=False):
     """The main job: build, check, deploy (DEPLOY), then newsletter drafts. Exit codes: README."""
-    options = [f"--settings {settings}", f"--output {output}"]
+    options = [f"--settings={settings}", f"--output={output}"]
     options += [flag for flag, wanted in (("--dry-run", dry_run), ("--send", send), ("--yes", yes),
-                                          ("--no-newsletter", no_newsletter)) if wanted]
-    options += [f"--test-to {shlex.quote(address)}" for address in test_to or []]
-    # A terminal shows the progress bars and lets --send ask before sending.
-    c.run(f"{PYTHON} -m publisher.publish {' '.join(options)}", pty=sys.stdout.isatty() and sys.stdin.isatty())
+                                          ("--no-newsletter", no_newsletter), ("--debug", debug)) if wanted]
+    options += [f"--test-to={address}" for address in test_to or []]
+    run(PYTHON, "-m", "publisher.publish", *options)
 
 
 @task
-def check(c, settings="publishconf.py"):
+def check(c, settings="publishconf.py", debug=False):
     """Build into a temporary folder and run every check publish runs; deploy and send nothing."""
-    c.run(f"{PYTHON} -m publisher.publish --settings {settings} --check-only", pty=False)
+    run(PYTHON, "-m", "publisher.publish", f"--settings={settings}", "--check-only", *(["--debug"] if debug else []))
 
 
 @task
 def serve(c, port=8000, settings="pelicanconf.py", output="output"):
     """Build, serve on http://127.0.0.1:PORT, rebuild on every change and reload the open pages."""
-    c.run(f"{PYTHON} -m publisher.serve --settings {settings} --port {int(port)} --output {output}")
+    run(PYTHON, "-m", "publisher.serve", f"--settings={settings}", f"--port={int(port)}", f"--output={output}")
 
 
 @task
 def comments(c, config="comments/isso.cfg"):
     """Run Isso with CONFIG: comments posted on `invoke serve` pages land in cache/isso/."""
-    c.run(f"{PYTHON} -m publisher.comment_server --config {config}")
+    run(PYTHON, "-m", "publisher.comment_server", f"--config={config}")
 
 
 @task
@@ -69,8 +87,8 @@ def test(c, k="", verbose=False):
     """Run the whole suite (installs Debian's chromium for the browser tests when missing)."""
     ensure_debian_packages(c)
     ensure_node_modules(c)
-    selection = f"-k '{k}'" if k else ""
-    c.run(f"{PYTHON} -m pytest {'-v' if verbose else '-q'} {selection}", pty=False)
+    selection = ["-k", k] if k else []
+    run(PYTHON, "-m", "pytest", "-v" if verbose else "-q", *selection)
 
 
 def ensure_debian_packages(c):
@@ -82,76 +100,73 @@ def ensure_debian_packages(c):
         print(f"missing: {', '.join(missing)}; install Debian's packages of that name for the browser "
               "and deploy tests", file=sys.stderr)
         return
-    c.run(f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {' '.join(missing)} "
-          ">/dev/null")
+    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    run("apt-get", "update", "-qq", **quiet)
+    run("apt-get", "install", "-y", "-qq", *missing, **quiet)
 
 
 @task
 def screenshots(c, destination="screenshots"):
     """Photograph the pages listed in SCREENSHOTS (pelicanconf.py) at each width, to PNG files."""
     ensure_debian_packages(c)
-    c.run(f"{PYTHON} -m publisher.screenshots --destination {destination}")
+    run(PYTHON, "-m", "publisher.screenshots", f"--destination={destination}")
 
 
 def ensure_node_modules(c):
     """axe-core, pinned by package-lock.json, runs inside chromium for the accessibility tests."""
     if not os.path.exists("node_modules/axe-core/axe.min.js"):
-        c.run("npm ci --no-audit --no-fund --loglevel=error")
+        run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+
+
+def valued(**options):
+    """``--name=value`` for each option given a value: the = keeps a value starting with - a value."""
+    return [f"--{name}={value}" for name, value in options.items() if value]
 
 
 @task(name="new-post")
 def new_post(c, title, lang=None, category=None, tags=None, date=None, slug=None, settings="pelicanconf.py"):
     """Start a post: content/posts/LANG/<slug>.md with its metadata, as a draft (prints the path)."""
-    options = [f"--settings {settings}"] + ([f"--lang {lang}"] if lang else [])
-    options += [f"--category {shlex.quote(category)}"] if category else []
-    options += [f"--tags {shlex.quote(tags)}"] if tags else []
-    options += [f"--date {shlex.quote(date)}"] if date else []
-    options += [f"--slug {shlex.quote(slug)}"] if slug else []
-    c.run(f"{PYTHON} -m publisher.authoring new-post {shlex.quote(title)} {' '.join(options)}", pty=False)
+    options = valued(settings=settings, lang=lang, category=category, tags=tags, date=date, slug=slug)
+    # After --, a title starting with - is still the title.
+    run(PYTHON, "-m", "publisher.authoring", "new-post", *options, "--", title)
 
 
 @task
 def translate(c, path, to=None, title=None, slug=None, settings="pelicanconf.py"):
     """Start the translation of the original at PATH: linked, with its Source-Hash, as a draft."""
-    options = [f"--settings {settings}"] + ([f"--to {to}"] if to else [])
-    options += [f"--title {shlex.quote(title)}"] if title else []
-    options += [f"--slug {shlex.quote(slug)}"] if slug else []
-    c.run(f"{PYTHON} -m publisher.authoring translate {shlex.quote(path)} {' '.join(options)}", pty=False)
+    options = valued(settings=settings, to=to, title=title, slug=slug)
+    run(PYTHON, "-m", "publisher.authoring", "translate", *options, "--", path)
 
 
 @task(name="newsletter-new")
 def newsletter_new(c, date=None, settings="pelicanconf.py"):
     """Start the next newsletter issue as a draft, one file per language (prints the paths)."""
-    options = [f"--settings {settings}"] + ([f"--date {shlex.quote(date)}"] if date else [])
-    c.run(f"{PYTHON} -m publisher.authoring newsletter-new {' '.join(options)}", pty=False)
+    run(PYTHON, "-m", "publisher.authoring", "newsletter-new", *valued(settings=settings, date=date))
 
 
 @task(name="newsletter-check")
 def newsletter_check(c, settings="publishconf.py"):
     """Render every issue as publish would (into a temporary folder) and list each check's measure."""
-    c.run(f"{PYTHON} -m publisher.newsletter_review --settings {settings} check")
+    run(PYTHON, "-m", "publisher.newsletter_review", f"--settings={settings}", "check")
 
 
 @task(name="newsletter-preview")
 def newsletter_preview(c, number, destination="preview", settings="publishconf.py"):
     """Issue NUMBER per language: .html, .txt, .eml and PNG screenshots (375, 600 px, dark)."""
     ensure_debian_packages(c)
-    c.run(f"{PYTHON} -m publisher.newsletter_review --settings {settings} preview {int(number)} "
-          f"--destination {destination}")
+    run(PYTHON, "-m", "publisher.newsletter_review", f"--settings={settings}", "preview", str(int(number)),
+        f"--destination={destination}")
 
 
 @task(name="newsletter-send", iterable=["test_to"])
 def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to=None, send=False, yes=False,
                     schedule=None):
-    """Each issue and language as a draft at the provider, once; --send sends the newest (asks first)."""
-    options = [f"--settings {settings}"]
-    options += [f"--issue {int(issue)}"] if issue else []
-    options += [f"--lang {lang}"] if lang else []
-    options += [f"--test-to {address}" for address in test_to or []]
-    options += ["--send"] if send else []
-    options += ["--yes"] if yes else []
-    options += [f"--schedule {schedule}"] if schedule else []
-    c.run(f"{PYTHON} -m publisher.deliver {' '.join(options)}", pty=send and not yes)
+    """Each issue and language as a draft at the provider, once; --send or --schedule WHEN the newest
+    (or --issue N), after asking (--yes in scripts)."""
+    options = valued(settings=settings, issue=int(issue) if issue else None, lang=lang, schedule=schedule)
+    options += [f"--test-to={address}" for address in test_to or []]
+    options += [flag for flag, wanted in (("--send", send), ("--yes", yes)) if wanted]
+    run(PYTHON, "-m", "publisher.deliver", *options)
 
 
 @task(help={
@@ -167,11 +182,11 @@ def bench(c, only=None, posts=1000, runs=3, render_runs=300):
         raise Exit(f"bench: --only takes site or newsletter, not {only!r}", code=2)
     failed = []
     if only in (None, "site"):
-        done = c.run(f"{PYTHON} -m benchmarks.site_build --posts {int(posts)} --runs {int(runs)}", pty=False, warn=True)
-        failed += ["site build"] if done.failed else []
+        if status_of(PYTHON, "-m", "benchmarks.site_build", f"--posts={int(posts)}", f"--runs={int(runs)}"):
+            failed.append("site build")
     if only in (None, "newsletter"):
-        done = c.run(f"{PYTHON} -m benchmarks.newsletter_render --runs {int(render_runs)}", pty=False, warn=True)
-        failed += ["newsletter render"] if done.failed else []
+        if status_of(PYTHON, "-m", "benchmarks.newsletter_render", f"--runs={int(render_runs)}"):
+            failed.append("newsletter render")
     if failed:
         raise Exit(f"bench: the {' and '.join(failed)} benchmark failed (see above)", code=1)
 
@@ -179,5 +194,5 @@ def bench(c, only=None, posts=1000, runs=3, render_runs=300):
 @task(name="i18n-extract")
 def i18n_extract(c):
     """Collect the theme's strings into messages.pot and merge them into each language's .po."""
-    c.run(f"{PYTHON} -m babel.messages.frontend extract -F babel.cfg -o {CATALOGUES}/messages.pot .")
-    c.run(f"{PYTHON} -m babel.messages.frontend update -i {CATALOGUES}/messages.pot -d {CATALOGUES}")
+    run(PYTHON, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-o", f"{CATALOGUES}/messages.pot", ".")
+    run(PYTHON, "-m", "babel.messages.frontend", "update", "-i", f"{CATALOGUES}/messages.pot", "-d", CATALOGUES)

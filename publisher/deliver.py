@@ -8,7 +8,8 @@ Without --outbox the site is first built aside with the settings, so every
 email is rendered and checked again right before it leaves. Each issue and
 language becomes a draft at the provider of NEWSLETTER['delivery'] (the
 outbox backend by default: files, no network); --test-to sends a test of
-the drafts, --send sends the newest issue (or --issue N) to its readers.
+the drafts, --send sends the newest issue (or --issue N) to its readers, and
+--schedule has the provider send that issue at the given time (both ask first).
 The ledger (content/newsletter/ledger.json) remembers what was done, so a
 rerun creates and sends nothing twice.
 
@@ -17,14 +18,16 @@ Exit status: 0 done, 1 content errors, 2 settings or unexpected error,
 """
 
 import argparse
+import functools
 import logging
 import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pelican.settings import read_settings
 
 from newsletter.delivery import config as delivery_config
+from newsletter.delivery import ledger as states
 from newsletter.delivery.campaign import UNSUBSCRIBE_PLACEHOLDER, OutboxError, read_outbox
 from newsletter.delivery.dispatch import Action, Dispatcher
 from newsletter.delivery.errors import ConfigurationError, DeliveryError
@@ -36,6 +39,8 @@ from .newsletter_review import build_and_check
 logger = logging.getLogger(__name__)
 
 EXIT_PROVIDER = 5
+# The actions readers receive: the newest issue only (or --issue N), and only after a yes.
+TO_READERS = ("send", "schedule")
 
 
 class NotConfirmed(Exception):
@@ -45,7 +50,11 @@ class NotConfirmed(Exception):
 def deliver(settings, campaigns, action, confirm=None):
     """Deliver ``campaigns`` with the configured backend; return the Outcomes."""
     with Ledger(settings["ledger"]).locked() as ledger, delivery_config.open_backend(settings) as backend:
-        if action.kind == "send" and confirm is not None:
+        if action.kind == "schedule" and not backend.can_schedule:
+            # The Dispatcher refuses too, but only after the editor has been asked.
+            raise ConfigurationError(f"{backend.name} cannot send later; use --send at the time",
+                                     provider=backend.name)
+        if action.kind in TO_READERS and confirm is not None:
             confirm(campaigns, backend)
         dispatcher = Dispatcher(backend, ledger)
         outcomes = []
@@ -73,21 +82,37 @@ def delivery_settings(pelican_settings):
     return settings
 
 
-def ask(campaigns, backend):
-    """Sending is the one step that cannot be undone: say what goes where, and wait for a yes."""
+def ask(campaigns, backend, action=Action("send")):
+    """Sending, now or later, cannot be undone: say what goes where and when, and wait for the word."""
+    word = action.kind
+    when = f" for {action.when.isoformat()}" if action.when else ""
     lines = [f"  {c.key}: «{c.subject}» to {backend.describe_audience(c.lang)}" for c in campaigns]
-    print(f"About to SEND with {backend.name}:\n" + "\n".join(lines), file=sys.stderr)
-    if input("Type 'send' to confirm: ").strip().lower() != "send":
-        raise NotConfirmed("not confirmed; nothing was sent")
+    print(f"About to {word.upper()} with {backend.name}{when}:\n" + "\n".join(lines), file=sys.stderr)
+    if input(f"Type '{word}' to confirm: ").strip().lower() != word:
+        raise NotConfirmed(f"not confirmed; nothing was {'sent' if word == 'send' else 'scheduled'}")
 
 
-def confirmation(yes):
-    """How a send is confirmed: not at all with --yes; else by asking, which needs a terminal."""
+def confirmation(yes, action=Action("send")):
+    """How a send or schedule is confirmed: not at all with --yes; else by asking, which needs a terminal."""
     if yes:
         return None
     if not sys.stdin.isatty():
-        raise NotConfirmed("--send without a terminal needs --yes as well")
-    return ask
+        raise NotConfirmed(f"--{action.kind} without a terminal needs --yes as well")
+    return functools.partial(ask, action=action)
+
+
+def schedule_lines(ledger, outcomes):
+    """For when each campaign is scheduled, as the ledger holds it: one scheduled by an earlier run keeps
+    that run's time (the provider is not asked to change it)."""
+    lines = []
+    for outcome in outcomes:
+        if outcome.state != states.SCHEDULED:
+            lines.append(f"{outcome.key} is not scheduled: it is {outcome.state} at {outcome.provider}")
+            continue
+        entry = ledger.entry(outcome.key, outcome.provider) or {}
+        when = entry.get("scheduled_for") or "the time set there"
+        lines.append(f"{outcome.key} is scheduled at {outcome.provider} for {when}")
+    return lines
 
 
 def main(argv=None):
@@ -115,13 +140,17 @@ def main(argv=None):
 
 
 def _run(settings, campaigns, action, args):
-    chosen = select(campaigns, args.issue, args.lang, settings["first_issue"], newest_only=action.kind == "send")
+    chosen = select(campaigns, args.issue, args.lang, settings["first_issue"], newest_only=action.kind in TO_READERS)
     if not chosen:
         print("No newsletter issue to deliver.", file=sys.stderr)
         return 0
-    confirm = confirmation(args.yes) if action.kind == "send" else None
-    for outcome in deliver(settings, chosen, action, confirm):
+    confirm = confirmation(args.yes, action) if action.kind in TO_READERS else None
+    outcomes = deliver(settings, chosen, action, confirm)
+    for outcome in outcomes:
         print(outcome.summary())
+    if action.kind == "schedule":
+        for line in schedule_lines(Ledger(settings["ledger"]), outcomes):
+            print(line)
     return 0
 
 
@@ -131,13 +160,23 @@ def _action(args):
     if args.send:
         return Action("send")
     if args.schedule:
-        when = datetime.fromisoformat(args.schedule)
-        if when.tzinfo is None:
-            raise ValueError("--schedule needs a time zone, e.g. 2026-02-07T08:00+01:00")
-        return Action("schedule", when=when)
+        return Action("schedule", when=schedule_time(args.schedule))
     if args.test_to:
         return Action("test", test_to=tuple(args.test_to))
     return Action("draft")
+
+
+def schedule_time(text):
+    """--schedule's value as an aware datetime, in the future; ValueError naming the value otherwise."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--schedule {text!r} is not a date and time; write it as 2026-02-07T08:00+01:00") from None
+    if when.tzinfo is None:
+        raise ValueError("--schedule needs a time zone, e.g. 2026-02-07T08:00+01:00")
+    if when <= datetime.now(timezone.utc):
+        raise ValueError(f"--schedule {text} is in the past; give a later time, or use --send to send now")
+    return when
 
 
 def _parser():
@@ -149,8 +188,9 @@ def _parser():
     parser.add_argument("--test-to", action="append", default=[], metavar="ADDRESS",
                         help="send a test of the drafts to ADDRESS (repeatable)")
     parser.add_argument("--send", action="store_true", help="send the newest issue (or --issue N) to its readers")
-    parser.add_argument("--schedule", metavar="WHEN", help="have the provider send it at WHEN (ISO 8601 with zone)")
-    parser.add_argument("--yes", action="store_true", help="do not ask before sending (for scripts)")
+    parser.add_argument("--schedule", metavar="WHEN",
+                        help="have the provider send the newest issue (or --issue N) at WHEN (ISO 8601 with zone)")
+    parser.add_argument("--yes", action="store_true", help="do not ask before sending or scheduling (for scripts)")
     return parser
 
 

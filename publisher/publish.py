@@ -23,6 +23,7 @@ deliver; it writes nothing outside the temporary folder and contacts no server.
 
 Exit status: 0 published; 1 content errors (the build); 2 settings, usage or unexpected
 error; 3 a check of the built site failed; 4 the deploy failed; 5 the mailing provider failed.
+--debug adds the failure's traceback; the exit status stays the same.
 """
 
 import argparse
@@ -260,8 +261,8 @@ def main(argv=None):
     try:
         summary = publish(options)
     except Exception as error:  # noqa: BLE001 - each failure is one line naming what to do
-        if args.debug:
-            raise
+        # --debug adds the traceback; the exit status stays the one the README's table gives.
+        logger.debug("the traceback of the failure below", exc_info=True)
         return report_publish_failure(error, options)
     verb = "Checked" if options.check_only else "Dry run done" if options.dry_run else "Published"
     print(f"{verb} in {time.perf_counter() - started:.1f} s.")
@@ -281,14 +282,15 @@ def report_publish_failure(error, options):
     if isinstance(error, deploying.DeployError):
         print(f"Not published: {error}.{nothing_sent}", file=sys.stderr)
         return error.exitcode
+    # ConfigurationError is a DeliveryError: tested first, a wrong delivery setting exits 2, not 5.
+    if isinstance(error, (ConfigurationError, LedgerError, OutboxError, NotConfirmed)):
+        print(f"Newsletter not delivered: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     if isinstance(error, DeliveryError):
         print(f"The site is deployed; the newsletter stopped: {error}. The ledger records what was done; run "
               "`invoke publish` again once the cause is fixed: nothing will be created or sent twice.",
               file=sys.stderr)
         return EXIT_PROVIDER
-    if isinstance(error, (ConfigurationError, LedgerError, OutboxError, NotConfirmed)):
-        print(f"Newsletter not delivered: {error}", file=sys.stderr)
-        return EXIT_FAILURE
     return report_failure(error, options.output)
 
 

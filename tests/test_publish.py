@@ -276,3 +276,41 @@ def test_send_without_a_terminal_needs_yes_and_sends_nothing(project, listmonk, 
     assert project.publish("--send") == 2
     assert "--send without a terminal needs --yes" in capsys.readouterr().err
     assert listmonk.sends == [] and listmonk.campaigns == {}
+
+
+# --- exit status with --debug -------------------------------------------------------------
+
+def invoke_publish(project, *options):
+    """The editor's own command, `invoke publish`, run from the project."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("COMMENTS_URL", None)
+    return subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "publish",
+                           "--settings", "settings.py", *options],
+                          cwd=project.folder, env=env, capture_output=True, text=True)
+
+
+def test_invoke_publish_debug_shows_the_traceback_and_exits_5_when_the_provider_fails(project, listmonk):
+    listmonk.fail("POST", r"/api/campaigns", status=500, times=100)
+    done = invoke_publish(project, "--debug")
+    assert done.returncode == 5, done.stderr
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "The site is deployed; the newsletter stopped: listmonk HTTP 500" in done.stderr
+    assert (project.folder / "public/index.html").exists() and listmonk.campaigns == {}
+
+
+@pytest.mark.parametrize("debug", [(), ("--debug",)], ids=["plain", "debug"])
+def test_a_content_error_exits_1_with_or_without_debug(project, listmonk, capsys, debug):
+    post = project.folder / "content/posts/fr/broken.md"
+    post.write_text("Title: Cassé\nDate: 2025-03-01\nLang: de\n\nTexte.\n", encoding="utf-8")
+    assert project.publish(*debug) == 1
+    assert "content/posts/fr/broken.md" in capsys.readouterr().err
+    assert listmonk.requests == [] and not (project.folder / "public").exists()
+
+
+@pytest.mark.parametrize("debug", [(), ("--debug",)], ids=["plain", "debug"])
+def test_a_bad_delivery_setting_exits_2_before_building(tmp_path, listmonk, capsys, debug):
+    project = Project(tmp_path / "blog", {"backend": "carrier-pigeon"})
+    assert project.publish(*debug) == 2
+    err = capsys.readouterr().err
+    assert "'carrier-pigeon' is not a backend" in err and "deployed" not in err
+    assert not (project.folder / "output").exists() and listmonk.requests == []
