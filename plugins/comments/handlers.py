@@ -26,7 +26,7 @@ def on_initialized(pelican):
         return
     config = load(settings)
     provider = load_provider(config)
-    report = lambda kind, message: _report_service(settings, kind, message)  # noqa: E731
+    report = lambda kind, message, about=None: _report_service(settings, kind, message, about)  # noqa: E731
     settings[STATE_KEY] = CommentsState(config, provider, report)
     settings["CONTENT_SECURITY_POLICY"] = _with_sources(settings.get("CONTENT_SECURITY_POLICY"), provider.csp_sources())
 
@@ -120,12 +120,13 @@ def _report_content(settings, post, field, message):
         logger.error("%s: %s: %s", post.source_path, field, message)
 
 
-def _report_service(settings, kind, message):
-    """A comment service problem: one line, counted by the build's report."""
+def _report_service(settings, kind, message, about=None):
+    """A comment service problem: one line, counted by the build's report
+    (``about`` tells apart several problems of the one provider)."""
     build = settings.get("BILINGUAL_BUILD")
     provider = settings[STATE_KEY].provider.name
     if build is not None:
-        build.problems.add("comments", provider, message, severity=kind)
+        build.problems.add("comments", provider, message, severity=kind, about=about)
     else:
         (logger.error if kind == "error" else logger.warning)("comments: %s: %s", provider, message)
 

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .sanitize import clean_html, plain_text, safe_link
+from .sanitize import clean_html, plain_text, safe_link, without_bidi_controls
 
 
 # Comment ids end up in id="" and #fragments: digits and letters only.
@@ -28,13 +28,14 @@ class Comment:
     website: str | None = None   # the commenter's link, http(s) only
     url: str | None = None       # where the comment lives (a toot), if elsewhere
     replies: list = field(default_factory=list)
+    cut: bool = False            # html is the start of a longer text (COMMENTS['max_comment_bytes'])
 
     @classmethod
     def from_record(cls, record):
         """A comment from the cache file or a provider: text cleaned again, links checked."""
         return cls(
             id=_safe_id(record["id"]),
-            author=plain_text(record.get("author") or ""),
+            author=_name(record.get("author")),
             created=_utc(record["created"]),
             html=clean_html(record.get("html") or ""),
             parent=_safe_id(record["parent"]) if record.get("parent") not in (None, "") else None,
@@ -47,6 +48,12 @@ class Comment:
             "id": self.id, "author": self.author, "created": self.created.isoformat(),
             "html": self.html, "parent": self.parent, "website": self.website, "url": self.url,
         }
+
+
+def _name(value):
+    """The commenter's name as text; "" when nothing visible is left (the theme says "Anonymous")."""
+    name = plain_text(value or "")
+    return name if without_bidi_controls(name) else ""
 
 
 def _utc(value):
@@ -88,6 +95,10 @@ class Thread:
     def key(self):
         """What the provider's comments are fetched and cached under; None: nothing to fetch."""
         return self.provider.fetch_key(self)
+
+    def live_link(self, comment, page_url):
+        """Where the reader finds ``comment`` whole (it was cut), or None."""
+        return self.provider.live_link(self, comment, page_url)
 
     def widget(self, lang, page_url, title):
         """Attributes of the theme's widget element (see theme/static/js/comments.js)."""

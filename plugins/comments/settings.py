@@ -28,6 +28,11 @@ DEFAULTS = {
     # The last comments fetched, used when the service cannot be reached.
     # Relative paths are taken from the folder the build runs in.
     "cache_file": "cache/comments/{provider}.json",
+    # The most HTML (bytes, UTF-8) one comment may put in a page or a feed:
+    # a few lines of Markdown can expand to megabytes (one long reference
+    # link used a thousand times). A longer comment is cut between elements,
+    # with a link to the live thread, and the build warns.
+    "max_comment_bytes": 20000,
     # One dict of options per provider; the chosen one's are checked.
     "isso": {},
     "giscus": {},
@@ -62,6 +67,10 @@ def load(settings):
         value = merged[key]
         _check(isinstance(value, Real) and not isinstance(value, bool) and value > 0,
                f"COMMENTS[{key!r}] must be a number of seconds above 0, e.g. 5")
+    limit = merged["max_comment_bytes"]
+    _check(isinstance(limit, int) and not isinstance(limit, bool) and limit > 0,
+           "COMMENTS['max_comment_bytes'] must be a whole number of bytes above 0 "
+           f"(the most HTML one comment may show), e.g. 20000, not {limit!r}")
     _check(isinstance(merged["cache_file"], str) and merged["cache_file"].strip(),
            "COMMENTS['cache_file'] must be a file path, e.g. 'cache/comments/{provider}.json'")
     _check(isinstance(merged["provider"], str) and merged["provider"].strip(),

@@ -7,6 +7,7 @@ import os
 from .cache import CommentCache
 from .http import HttpClient, Unreachable
 from .model import Comment, sort_oldest_first
+from .sanitize import cut_html
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ class CommentsState:
         self.config = config
         self.provider = provider
         self.cache_path = os.path.abspath(config["cache_file"].format(provider=provider.name))
-        self.report = report  # report(kind, message): "warning" or "error"
+        self.report = report  # report(kind, message, about=None): "warning" or "error"
         self._http = None
         self.reset()
 
@@ -28,6 +29,7 @@ class CommentsState:
         self.found = {}          # key -> records fetched in this build
         self.owners = {}         # thread id -> (owning source file, a post), all languages
         self.unreachable = None  # why the service failed, once it has
+        self.cuts_reported = set()  # (thread key, comment id): warned once, not once per language
         self._cache = None
         self._http = None
 
@@ -45,7 +47,23 @@ class CommentsState:
             records = self.found.get(thread.key)
             if records is None:
                 records = self.cache.get(thread.key) or []
-            thread.comments = sort_oldest_first(_comments(records))
+            thread.comments = sort_oldest_first(self._capped(thread, _comments(records)))
+
+    def _capped(self, thread, comments):
+        """Each comment's HTML within COMMENTS['max_comment_bytes'] (Markdown can
+        expand a short text a hundredfold); the theme links a cut one to the live thread."""
+        limit = self.config["max_comment_bytes"]
+        for comment in comments:
+            size = len(comment.html.encode())
+            if size <= limit:
+                continue
+            comment.html, comment.cut = cut_html(comment.html, limit), True
+            if (thread.key, comment.id) not in self.cuts_reported:
+                self.cuts_reported.add((thread.key, comment.id))
+                self.report("warning", f"thread {thread.id!r}, comment {comment.id}: {size} bytes of HTML, cut to "
+                            f"{limit} (COMMENTS['max_comment_bytes']); shorten or delete it on "
+                            f"{self.provider.label}, or raise the limit", about=("cut", thread.key, comment.id))
+        return comments
 
     def _fetch(self, threads):
         if not threads or not self.provider.reads_comments or self.unreachable or not self.config["fetch"]:

@@ -57,6 +57,11 @@ class BaseProvider:
         raises http.Unreachable when the service does not answer usefully."""
         return {}
 
+    def live_link(self, thread, comment, page_url):
+        """Where a comment cut short in the page can be read whole, or None:
+        by default its own address at the service (a toot)."""
+        return comment.url
+
     def widget(self, thread, lang, page_url, title):
         """What the theme's widget element carries: {"loader": name or None,
         "attrs": {attribute: value}, "script": {attribute: value} or None}.

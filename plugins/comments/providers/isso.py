@@ -63,6 +63,11 @@ class Provider(BaseProvider):
             found[key] = list(_records(replies if isinstance(replies, list) else []))
         return found
 
+    def live_link(self, thread, comment, page_url):
+        # Isso's widget gives each comment the id "isso-<id>" and scrolls to it;
+        # a closed thread has no widget on the page.
+        return f"{page_url}#isso-{comment.id}" if thread.state == "open" else None
+
     def widget(self, thread, lang, page_url, title):
         script = {
             "src": self.url + "js/embed.min.js",

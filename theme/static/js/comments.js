@@ -89,7 +89,8 @@
     meta.className = "comment-meta";
     var account = status.account || {};
     var name = document.createElement(safeLink(account.url) ? "a" : "span");
-    name.textContent = account.display_name || account.acct || "";
+    // As in the build's copy: a right-to-left override in a name stays inside the name.
+    name.appendChild(document.createElement("bdi")).textContent = account.display_name || account.acct || "";
     if (safeLink(account.url)) { name.href = account.url; name.rel = "nofollow ugc noopener"; }
     meta.appendChild(name);
     var date = document.createElement("time");
