@@ -118,6 +118,14 @@ def test_pages_have_cards_of_their_own(builds):
     assert (builds.output / CARDS / "en" / "pages" / "about.png").exists()
 
 
+def test_newsletter_issues_have_cards_named_after_their_number(builds):
+    first_log = builds.first[0]
+    for lang in ("fr", "en"):
+        found = sorted(path.name for path in (builds.output / CARDS / lang / "newsletter").glob("*.png"))
+        assert found == ["1.png", "2.png"], lang
+        assert f"Social cards ({lang}, issues): 2 drawn, 0 copied from the cache, 0 up to date" in first_log
+
+
 def test_written_posts_and_pages_point_to_their_card(builds):
     assert builds.written
     for (lang, kind, slug), content in builds.written.items():

@@ -3,8 +3,9 @@
 import logging
 import os
 
+import blinker
 from bs4 import BeautifulSoup
-from pelican.contents import Page
+from pelican.contents import Page, SkipStub
 from pelican.generators import Generator
 
 from newsletter.model import Issue, PostCard
@@ -14,9 +15,15 @@ from .settings import ISSUE_URL, STATE_KEY
 
 logger = logging.getLogger(__name__)
 
+# For plugins that add to the issues' pages (social_cards): sent with the generator,
+# once its issues are read (issues=, newsletter_name=) and once their pages are written.
+ISSUES_READ = blinker.signal("newsletter_issues.issues_read")
+ISSUES_WRITTEN = blinker.signal("newsletter_issues.issues_written")
+
 
 class IssuePage(Page):
-    """An issue as Pelican reads it: a page of its own kind (no social card, not in menus)."""
+    """An issue as Pelican reads it: a page of its own kind (not in menus; its social card comes
+    through ISSUES_READ, not the pages' signals)."""
 
 
 class NewsletterGenerator(Generator):
@@ -39,6 +46,7 @@ class NewsletterGenerator(Generator):
             self.issues.append(page)
             previous = page
         state.record(self.lang, [page.newsletter_issue for page in self.issues])
+        ISSUES_READ.send(self, issues=self.issues, newsletter_name=state.name(self.lang))
 
     def _read_all(self):
         folder = self.state.config["path"]
@@ -49,6 +57,8 @@ class NewsletterGenerator(Generator):
 
     def _read(self, path):
         page = self.readers.read_file(base_path=self.path, path=path, content_class=IssuePage, context=self.context)
+        if isinstance(page, SkipStub):
+            return None  # "Status: skip", or not text the site can carry (the bilingual plugin reports it)
         number = _issue_number(page.metadata.get("issue"))
         if number is None:
             self.state.report(page.source_path, "Issue", "missing or not a whole number; add a line such as 'Issue: 5'")
@@ -123,6 +133,7 @@ class NewsletterGenerator(Generator):
             page.newsletter_issue.body_html = page.content
             page.newsletter_issue.posts = [self._card(post) for post in getattr(page, "digest_posts", ())]
         archive.write_pages(self, writer)
+        ISSUES_WRITTEN.send(self)
 
 
 def _issue_number(value):

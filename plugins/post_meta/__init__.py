@@ -1,5 +1,7 @@
 """What a post page shows about a post beyond its text: authors' profiles,
-reading time, cover image and schema.org BlogPosting data."""
+reading time, cover image and schema.org BlogPosting data (Article data for a
+newsletter issue's page); and the ``focusable_code`` filter, which lets a
+keyboard reach the code blocks of any page."""
 
 from pelican import signals
 

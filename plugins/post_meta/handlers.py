@@ -9,7 +9,7 @@ from pelican.contents import Article, Page
 
 from publisher.cache_file import CacheFile, ComputedByText, source_digest
 
-from . import authors, details, jsonld
+from . import authors, code_blocks, details, jsonld
 from .settings import load
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,16 @@ def on_generator_init(generator):
     def blogposting_json(context, article):
         return jsonld.blogposting(article, context.get("SITEURL", ""), state.profiles)
 
-    generator.env.globals.update(author_profile=author_profile, blogposting_json=blogposting_json)
+    @pass_context
+    def issue_article_json(context, page, description, newsletter_name, newsletter_url):
+        """A newsletter issue's page (theme/templates/newsletter_issue.html)."""
+        publisher = (context.get("SITENAME", ""), context.get("LANG_HOME", ""))
+        return jsonld.issue_article(page, context.get("SITEURL", ""), state.profiles, description,
+                                    (newsletter_name, newsletter_url), publisher)
+
+    generator.env.globals.update(author_profile=author_profile, blogposting_json=blogposting_json,
+                                 issue_article_json=issue_article_json)
+    generator.env.filters["focusable_code"] = code_blocks.focusable
 
 
 def on_content_init(content):

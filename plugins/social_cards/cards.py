@@ -1,7 +1,7 @@
-"""Which image represents a post or page when shared, and writing the generated ones.
+"""Which image represents a post, page or newsletter issue when shared, and writing the generated ones.
 
-A post or page with an ``Image:`` line is represented by that image; every
-other published one by a card drawn for it. Each gets these attributes, for
+An item with an ``Image:`` line is represented by that image; every other
+published one by a card drawn for it. Each gets these attributes, for
 the templates' og:image, twitter:image and JSON-LD:
 
 - ``social_image``: the image's path relative to SITEURL ("images/cards/fr/mon-slug.png"),
@@ -37,19 +37,23 @@ TAG = re.compile(r"<[^>]*>")
 PARALLEL_FROM = 16  # cards per worker below which starting processes costs more than it saves
 
 
+# Where each kind of item has its cards, below the language's folder.
+KIND_FOLDERS = {"article": "", "page": "pages", "issue": "newsletter"}
+
+
 @dataclass(frozen=True)
 class Card:
     lang: str
     slug: str
-    kind: str  # "article" or "page"
+    kind: str  # a key of KIND_FOLDERS
     title: str
-    category: str | None
+    category: str | None  # shown in the band: a post's category, an issue's newsletter
     site_name: str
 
     @property
     def relative_path(self):
-        """Path below the cards folder: fr/mon-slug.png, en/pages/about.png."""
-        return posixpath.join(self.lang, "pages" if self.kind == "page" else "", f"{self.slug}.png")
+        """Path below the cards folder: fr/mon-slug.png, en/pages/about.png, fr/newsletter/5.png."""
+        return posixpath.join(self.lang, KIND_FOLDERS[self.kind], f"{self.slug}.png")
 
     def digest(self, fingerprint):
         """A short hash of everything the card shows: unchanged, the file is not written again."""
@@ -59,29 +63,36 @@ class Card:
 
 # --- Attributes ----------------------------------------------------------------
 
-def attach(item, kind, settings, config):
-    """Give ``item`` its social_image attributes; return its Card when one is to be drawn."""
+def attach(item, kind, settings, config, slug=None, band=None):
+    """Give ``item`` its social_image attributes; return its Card when one is to be drawn.
+
+    ``slug`` names the card (default: the item's slug); ``band`` is the text
+    of its band (default: a post's category, nothing for a page).
+    """
     given = str(getattr(item, "image", None) or "").strip()
     path = image_path(given, item.source_path, settings["PATH"]) if given else ""
     if path:
         _attach_given(item, path, given, settings)
         return None
-    if item.status != "published" or not getattr(item, "slug", None) or (kind == "page" and not config["pages"]):
+    slug = slug or getattr(item, "slug", None)
+    if item.status != "published" or not slug or (kind == "page" and not config["pages"]):
         return None
-    card = _card_of(item, kind, settings)
+    card = _card_of(item, kind, settings, slug, band)
     path = posixpath.join(config["folder"], card.relative_path)
     _set(item, path, settings, (WIDTH, HEIGHT), alt=card.title)
     return card
 
 
-def _card_of(item, kind, settings):
-    category = getattr(item, "category", None) if kind == "article" else None
+def _card_of(item, kind, settings, slug, band):
+    if band is None and kind == "article":
+        category = getattr(item, "category", None)
+        band = category.name if category else None
     return Card(
         lang=item.lang,
-        slug=item.slug,
+        slug=slug,
         kind=kind,
-        title=plain(getattr(item, "title", "") or item.slug),
-        category=plain(category.name) if category else None,
+        title=plain(getattr(item, "title", "") or slug),
+        category=plain(band) if band else None,
         site_name=plain(settings.get("SITENAME", "")),
     )
 

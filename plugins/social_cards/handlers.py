@@ -3,7 +3,9 @@
 State is kept in one Cards object stored in the settings of every language
 run (settings["SOCIAL_CARDS_STATE"]), never in module globals. Every run
 gives every post and page its social_image attributes (a post's translations
-link to their own cards); only the run of a language writes its cards.
+link to their own cards); only the run of a language writes its cards. The
+newsletter_issues plugin announces its issues with two signals of its own
+(read, written), so that their pages are shared with a card too.
 """
 
 import logging
@@ -50,6 +52,26 @@ def _prepare(generator, kind, groups):
         if card is not None and card.lang == lang:
             pending.setdefault(card.relative_path, card)
     state.pending[(lang, kind)] = pending
+
+
+def on_issues_read(generator, issues, newsletter_name):
+    """The newsletter_issues plugin read this run's issues: each gets a card named
+    after its number (its page is newsletter/<number>/), the newsletter in the band."""
+    state = generator.settings.get(STATE_KEY)
+    if state is None:
+        return
+    lang = generator.settings["DEFAULT_LANG"]
+    pending = {}
+    for page in issues:
+        card = cards.attach(page, "issue", generator.settings, state.config,
+                            slug=str(page.issue_number), band=newsletter_name)
+        if card is not None and card.lang == lang:
+            pending[card.relative_path] = card
+    state.pending[(lang, "issue")] = pending
+
+
+def on_issues_written(generator):
+    _write(generator, "issue")
 
 
 def _every_item(generator, groups):
