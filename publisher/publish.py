@@ -222,7 +222,9 @@ def _newsletter(summary, delivery, options, steps):
 
 
 def _settled(entry, campaign):
-    return bool(entry) and entry.get("state") in SETTLED and entry.get("content_hash") == campaign.content_hash
+    """Nothing to ask the provider: settled with this content, and no late duplicate left to look for."""
+    return (bool(entry) and entry.get("state") in SETTLED and entry.get("content_hash") == campaign.content_hash
+            and not entry.get("twin_possible"))
 
 
 def _newsletter_line(summary, provider):

@@ -25,6 +25,12 @@ SENDER = {"name": "Élise Marchand", "email": "lettre@elise-marchand.example"}
 REPLY_TO = {"name": "Élise Marchand", "email": "elise@elise-marchand.example"}
 PLACEHOLDER = "[[UNSUBSCRIBE_URL]]"
 SUBJECTS = {"fr": "Numéro 5 · l’été arrive ☀️", "en": "Issue 5 · summer is coming ☀️"}
+SITE = "https://elise-marchand.example"
+
+
+def archive_url(lang):
+    """The newsletter's archive page in ``lang``, as the build writes it into List-Archive."""
+    return f"{SITE}/{'' if lang == 'fr' else lang + '/'}newsletter/"
 
 
 def make_campaign(folder, number=5, lang="fr", subject=None, body="Bonjour à toutes et à tous."):
@@ -38,7 +44,7 @@ def make_campaign(folder, number=5, lang="fr", subject=None, body="Bonjour à to
     rendered = RenderedIssue(issue=issue, subject=subject, mjml="", html=html, text=text)
     path = folder / f"{issue.key}.eml"
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(build_message(rendered, SENDER, REPLY_TO).as_bytes())
+    path.write_bytes(build_message(rendered, SENDER, REPLY_TO, archive_url=archive_url(lang)).as_bytes())
     return read_campaign(path)
 
 

@@ -175,10 +175,8 @@ def test_headers_and_mime_structure(world, ledger, campaigns, server):
 
 
 def test_without_an_unsubscribe_page_the_mailto_alone_and_no_one_click(world, ledger, campaigns, server):
-    deliver(world, ledger, french(campaigns), Action("test", test_to=("editor@example.org",)),
-            unsubscribe={"mailto": MAILTO, "url": None}, list_id="")
-    [received] = server.messages
-    message = received.message
+    deliver(world, ledger, french(campaigns), Action("send"), unsubscribe={"mailto": MAILTO, "url": None}, list_id="")
+    message = server.messages[0].message   # a reader's (a test's link leads to the archive page instead)
     assert message["List-Id"] == "<lettre.elise-marchand.example>"  # made from the sender's address
     assert message["List-Unsubscribe"] == f"<mailto:{MAILTO}?subject=unsubscribe>"
     assert message["List-Unsubscribe-Post"] is None  # RFC 8058 needs an https URI
@@ -300,8 +298,8 @@ def test_a_relay_refusing_everyone_stops_the_run(world, ledger, campaigns, serve
 
 # Logging in, TLS.
 
-def test_login_from_the_environment_and_a_refused_one_shows_no_password(ledger, campaigns, subscribers, caplog,
-                                                                         capsys):
+def test_login_from_the_environment_and_a_refused_one_shows_no_credential(ledger, campaigns, subscribers, caplog,
+                                                                           capsys):
     caplog.set_level(logging.DEBUG)
     secret = "wr0ng-S3cret!"
     with SmtpServer(logins={"lettre@elise-marchand.example": "correct horse"}) as server:
@@ -310,10 +308,10 @@ def test_login_from_the_environment_and_a_refused_one_shows_no_password(ledger, 
             deliver(world, ledger, french(campaigns), Action("send"),
                     environ={"SMTP_USERNAME": "lettre@elise-marchand.example", "SMTP_PASSWORD": secret})
         shown = "".join(traceback.format_exception(refused.value))
-        assert "refused the login of 'lettre@elise-marchand.example' (535" in shown
-        assert "SMTP_PASSWORD" in shown
+        assert "refused the login (535" in shown
+        assert "SMTP_USERNAME and SMTP_PASSWORD" in shown
         for where in (shown, repr(refused.value.args), caplog.text, ledger.path.read_text(), capsys.readouterr()):
-            assert secret not in str(where)
+            assert secret not in str(where) and "lettre@elise-marchand.example" not in str(where)
         assert server.messages == []
 
         [outcome] = deliver(world, ledger, french(campaigns), Action("send"),
@@ -370,7 +368,7 @@ def test_settings_come_from_the_environment_too():
                                     "SMTP_USERNAME": "lettre", "SMTP_PASSWORD": "s3cret"})
     backend = config.open_backend(settings)
     assert (backend.config["host"], backend.port, backend.config["username"]) == ("relay.example.com", 2465, "lettre")
-    assert backend.secrets == ["s3cret"]
+    assert backend.secrets == ["lettre", "s3cret"]   # the user name is half of the login
     for security, port in (("starttls", 587), ("tls", 465), ("none", 25)):
         settings = config.load({"backend": "smtp", "smtp": {"host": "localhost", "security": security}}, environ={})
         assert config.open_backend(settings).port == port

@@ -29,6 +29,9 @@ class Remote:
     id: str
     state: str          # one of DRAFT, SCHEDULED, SENDING, SENT
     url: str = ""       # where the editor can see it, when the provider has a page for it
+    # True when a create whose answer was lost had to be sent again: the lost one may
+    # still land later as a second campaign (see BaseBackend.settle_twins).
+    twin_possible: bool = False
 
 
 class BaseBackend:
@@ -44,7 +47,8 @@ class BaseBackend:
     DEFAULTS = {}
     # Setting -> environment variable that overrides it (credentials, base URL).
     ENVIRONMENT = {}
-    # Settings whose values must never appear in a message.
+    # Settings whose values must never appear in a message: every credential, the user name too
+    # (half of a login; tests/test_delivery_hardening.py checks each backend's ENVIRONMENT against it).
     SECRETS = ()
 
     def __init__(self, config, retry=None, timeout=30.0):
@@ -132,6 +136,14 @@ class BaseBackend:
     def get(self, remote_id):
         """The Remote of a campaign created earlier."""
         raise NotImplementedError
+
+    def settle_twins(self, campaign, remote_id):
+        """Look again for other campaigns of ``campaign`` besides ``remote_id`` (a late creation).
+
+        Returns (the Remote of ``remote_id``, ids of the stray drafts deleted).
+        Providers without that risk (an idempotency key, local drafts) only read it.
+        """
+        return self.get(remote_id), []
 
     def update_draft(self, remote_id, campaign):
         """Replace the content of a draft."""

@@ -4,6 +4,10 @@ The Dispatcher owns the ledger: it writes the intent ("creating",
 "scheduling", "sending") before each call that changes something at the
 provider, and the result after. A run that finds an intent left by a run
 that died asks the provider what happened before doing anything else.
+A creation that had to be tried again after a lost answer may still bring
+the lost one to the provider later: the entry keeps ``twin_possible`` and the
+backend looks for such a twin (``settle_twins``) before the run reports the
+draft, and again at the start of the next run.
 """
 
 import logging
@@ -56,6 +60,10 @@ class Dispatcher:
                                      provider=self.backend.name)
         outcome = Outcome(campaign.key, self.backend.name, "", None)
         entry = self._entry(campaign)
+        if entry and entry.get("twin_possible") and entry.get("remote_id"):
+            self._settle_twins(campaign, entry["remote_id"], outcome)
+            self._record(campaign, twin_possible=False)   # looked again a run later: settled
+            entry = self._entry(campaign)
         if entry and entry["state"] == states.SENT:
             return self._already_sent(campaign, entry, outcome)
         remote = self._draft(campaign, entry, outcome)
@@ -118,8 +126,21 @@ class Dispatcher:
         self._record(campaign, state=states.CREATING, issue=campaign.number, lang=campaign.lang,
                      idempotency_key=idempotency_key, content_hash=campaign.content_hash, remote_id=None)
         remote = self.backend.create_draft(campaign, idempotency_key)
-        self._record(campaign, state=_ledger_state(remote.state), remote_id=remote.id, url=remote.url)
+        # twin_possible stays in the ledger until a later run has looked again: a lost request
+        # can reach the provider after this run's own look.
+        self._record(campaign, state=_ledger_state(remote.state), remote_id=remote.id, url=remote.url,
+                     **({"twin_possible": True} if remote.twin_possible else {}))
         outcome.done.append("created the draft")
+        if remote.twin_possible:
+            remote = self._settle_twins(campaign, remote.id, outcome)
+        return remote
+
+    def _settle_twins(self, campaign, remote_id, outcome):
+        """After a creation whose answer was lost: one campaign kept, stray drafts deleted, or stop."""
+        remote, deleted = self.backend.settle_twins(campaign, remote_id)
+        if deleted:
+            outcome.done.append(f"deleted the duplicate draft{'s' if len(deleted) > 1 else ''} "
+                                f"{', '.join(deleted)} made by a late creation")
         return remote
 
     def _reconcile_creation(self, campaign, entry, outcome):

@@ -71,6 +71,17 @@ class ReconciliationNeeded(DeliveryError):
     """The provider's state cannot be known: the editor must check before anything else is sent."""
 
 
+def blank(text, secrets):
+    """``text`` with every secret replaced by ****, the longest first.
+
+    Longest first, so that a pair such as "user:token" is blanked whole
+    before its parts are (else "user:****" would still show the user).
+    """
+    for secret in sorted({str(s) for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
 def from_response(provider, response):
     """The error of a non-2xx ``requests`` response, with the provider's own message."""
     status = response.status_code

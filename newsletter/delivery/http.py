@@ -4,7 +4,7 @@ import logging
 
 import requests
 
-from .errors import DeliveryError, OutcomeUnknown, ProviderUnavailable, from_response
+from .errors import ConfigurationError, DeliveryError, OutcomeUnknown, ProviderUnavailable, blank, from_response
 from .retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,11 @@ class HttpApi:
         try:
             response = self.session.request(method, url, json=json, params=params, headers=headers,
                                             timeout=self.timeout)
+        except requests.exceptions.InvalidHeader:
+            # requests quotes the header's value, credentials included: say which, not what.
+            raise ConfigurationError("a credential holds a line break or a space at an end (the request was not "
+                                     "sent); check the environment variables named in NEWSLETTER['delivery']",
+                                     provider=self.provider) from None
         except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
             raise ProviderUnavailable(self._clean(f"cannot connect to {self.base_url} ({_reason(exc)})"),
                                       provider=self.provider) from None
@@ -76,9 +81,7 @@ class HttpApi:
                                 status=response.status_code) from None
 
     def _clean(self, text):
-        for secret in self.secrets:
-            text = text.replace(secret, "****")
-        return text
+        return blank(text, self.secrets)
 
 
 def _never_sent(exc):

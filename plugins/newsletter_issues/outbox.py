@@ -12,6 +12,8 @@ from pathlib import Path
 from newsletter.message import build_message
 from publisher.build import swap_into_place
 
+from .settings import ARCHIVE_URL
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,7 +25,8 @@ def write(state, output):
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     config = state.config
     for rendered in state.rendered:
-        message = build_message(rendered, config["sender"], config["reply_to"])
+        archive = f"{state.site_url}/{state.prefix(rendered.issue.lang)}{ARCHIVE_URL}"   # test sends link here
+        message = build_message(rendered, config["sender"], config["reply_to"], archive_url=archive)
         (staging / f"{rendered.issue.key}.eml").write_bytes(message.as_bytes())
     staging.chmod(0o755)
     swap_into_place(staging, target)

@@ -26,12 +26,16 @@ class Fault:
 
     method: str
     path: str
-    kind: str                  # "status" | "hang" | "reset_after" | "call_before" | "call_after"
+    kind: str                  # "status" | "hang" | "reset_after" | "call_before" | "call_after" | "late"
     status: int = 500
     headers: dict = field(default_factory=dict)
     times: int = 1
     action: object = None      # call_before: called, then the request is dropped undone;
                                # call_after: called once the work is done, before the answer
+    # late: the request waits for the test's ``release.set()``, then is done (``landed`` is set)
+    # and answered, long after a client with a short timeout gave up on it.
+    release: threading.Event = field(default_factory=threading.Event)
+    landed: threading.Event = field(default_factory=threading.Event)
 
 
 class Invalid(Exception):
@@ -53,6 +57,7 @@ class FakeProvider:
     def __init__(self):
         self.requests = []
         self.faults = []
+        self._queued = []    # every fault ever queued, so stop() can release the late ones
         self._lock = threading.Lock()
         self._release = threading.Event()   # ends hung requests when the server stops
         self._routes = [(method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in self.routes()]
@@ -72,8 +77,12 @@ class FakeProvider:
     # Faults, queued by tests.
 
     def fail(self, method, path, kind="status", status=500, headers=None, times=1, action=None):
+        """Queue a fault; returned, so a test can release a "late" request."""
+        fault = Fault(method, path, kind, status, headers or {}, times, action)
         with self._lock:
-            self.faults.append(Fault(method, path, kind, status, headers or {}, times, action))
+            self.faults.append(fault)
+            self._queued.append(fault)
+        return fault
 
     def _take_fault(self, method, path):
         with self._lock:
@@ -97,6 +106,8 @@ class FakeProvider:
 
     def stop(self):
         self._release.set()
+        for fault in self._queued:
+            fault.release.set()   # a late request still held ends undone
         if self._thread.is_alive():
             self._server.shutdown()
         self._server.server_close()
@@ -142,6 +153,10 @@ class FakeProvider:
         if fault and fault.kind == "hang":
             self._release.wait(30)   # until the client gave up and the test stops the server
             return None
+        if fault and fault.kind == "late":
+            fault.release.wait()
+            if self._release.is_set():
+                return None   # the server is stopping: never done
         if fault and fault.kind == "call_before":
             fault.action(request)   # e.g. kill the client before the work: the request is then dropped
             return _reset(http)
@@ -150,6 +165,8 @@ class FakeProvider:
             fault.action(request)   # e.g. kill the client: the work is done, the answer finds nobody
         if fault and fault.kind == "reset_after":
             return _reset(http)      # the work is done; the answer never arrives
+        if fault and fault.kind == "late":
+            fault.landed.set()       # done; the answer goes to a client that gave up
         return self._answer(http, request, status, body, headers)
 
     def _dispatch(self, request):

@@ -9,6 +9,7 @@ v6.2.0), keeping only what the backend uses:
     POST /api/campaigns               body: CampaignRequest + CampaignUpdate fields
     GET  /api/campaigns/{id}          query: no_body
     PUT  /api/campaigns/{id}          body: as POST
+    DELETE /api/campaigns/{id}        answers {"data": true}
     POST /api/campaigns/{id}/test     body: as POST, plus ``subscribers`` (docs/apis/campaigns.md;
                                       the OpenAPI file leaves it out)
     PUT  /api/campaigns/{id}/status   body: {"status": scheduled | running | paused | cancelled}
@@ -26,8 +27,10 @@ Where the spec and the server (cmd/campaigns.go, core/campaigns.go of the same
 release) disagree, the fake does what the server does:
   * the list filter is read from ``tag``; ``tags`` is accepted and ignored, so
     the answer holds every campaign;
-  * ``send_at`` is a date-time string (RFC 3339) or null, not an object, and
-    must be in the future;
+  * ``send_at`` is a date-time string (RFC 3339; the spec's Campaign says
+    string, its request schemas a mis-indented object the server cannot
+    read) and must be in the future; null is refused (no schema of the spec
+    makes it nullable): leave the key out when not scheduling;
   * name, subject and lists are required (400 "Invalid length for `name`." ...);
   * a status change follows the server's transitions (only drafts and paused
     campaigns start, only drafts are scheduled and only with send_at);
@@ -39,7 +42,8 @@ HTTP basic auth; anything else is answered 403, as listmonk does. Errors
 carry listmonk's body, {"message": ...}.
 
 State, for tests: ``campaigns`` (id -> campaign as the API returns it),
-``sends`` (ids, one per start of a campaign), ``tests`` ((id, addresses)).
+``sends`` (ids, one per start of a campaign), ``tests`` ((id, addresses)),
+``deleted`` (the campaigns deleted, as they were).
 A running campaign is finished at the next request that reads it, as if
 listmonk's manager had sent it in between.
 """
@@ -74,6 +78,7 @@ class ListmonkFake(FakeProvider):
         self.campaigns = {}
         self.sends = []
         self.tests = []
+        self.deleted = []
         self._next_id = 1
         super().__init__()
         # serve_forever polls for shutdown every 0.5 s by default: half a second per test otherwise.
@@ -86,6 +91,7 @@ class ListmonkFake(FakeProvider):
             ("POST", r"/api/campaigns", self.create),
             ("GET", r"/api/campaigns/(\d+)", self.get),
             ("PUT", r"/api/campaigns/(\d+)", self.update),
+            ("DELETE", r"/api/campaigns/(\d+)", self.delete),
             ("POST", r"/api/campaigns/(\d+)/test", self.test),
             ("PUT", r"/api/campaigns/(\d+)/status", self.status),
         ]
@@ -187,6 +193,13 @@ class ListmonkFake(FakeProvider):
         fields = self._validated(request.body, current=campaign)
         self._apply(campaign, fields)
         return 200, {"data": campaign}
+
+    def delete(self, request, match):
+        campaign = self._campaign(match)
+        if request.query or request.body is not None:
+            raise Invalid("DELETE /api/campaigns/{id} takes no parameters")
+        self.deleted.append(self.campaigns.pop(campaign["id"]))
+        return 200, {"data": True}
 
     def test(self, request, match):
         campaign = self._campaign(match)
@@ -329,10 +342,9 @@ def _strict(body, types):
 
 
 def _send_at(value):
-    if value is None:
-        return None
     if not isinstance(value, str):
-        raise Invalid("send_at must be a date-time string or null")   # the spec's object is refused by the server
+        # null: not nullable in the spec; an object: what the request schemas say, refused by the server
+        raise Invalid("send_at must be a date-time string; leave it out when not scheduling")
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

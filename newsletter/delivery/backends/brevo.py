@@ -7,7 +7,9 @@ Brevo's generated client https://github.com/getbrevo/brevo-python (docs/).
     GET  /emailCampaigns                  get-email-campaigns: {"campaigns": [...], "count": n}
     GET  /emailCampaigns/{id}             get-email-campaign
     PUT  /emailCampaigns/{id}             update-email-campaign: content, or scheduledAt to schedule
-    POST /emailCampaigns/{id}/sendTest    send-test-email: {"emailTo": [...]}
+    POST /emailCampaigns/{id}/sendTest    send-test-email: {"emailTo": [...]}, nothing else:
+                                          the test is the stored campaign as Brevo renders
+                                          it (no "[TEST]" of ours, Brevo's unsubscribe tag)
     POST /emailCampaigns/{id}/sendNow     send-email-campaign-now (no body)
 
 Authentication is the ``api-key`` header (BREVO_API_KEY). Each campaign is

@@ -11,7 +11,11 @@ OpenAPI 3.1, servers: https://api.buttondown.com/v1) and its guides:
     PATCH /emails/{id}            update_email   EmailUpdateInput: the content; "status":
                                                  "scheduled" with "publish_date" to schedule,
                                                  "about_to_send" to send now
-    POST  /emails/{id}/send-draft send_draft     SendDraftInput {"recipients": [...]}: a test
+    POST  /emails/{id}/send-draft send_draft     SendDraftInput {"recipients": [...]}: a test.
+                                                 It takes only recipients (or subscriber ids;
+                                                 additionalProperties: false): the test is the
+                                                 stored draft, subject and unsubscribe link as
+                                                 Buttondown renders them, without our "[TEST]"
     GET   /tags                   list_tags      Page[Tag]: a tag's id from its name
 
 Authentication: ``Authorization: Token <api key>`` (securitySchemes.ApiKeyAuth).

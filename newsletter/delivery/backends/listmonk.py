@@ -17,7 +17,10 @@ cmd/campaigns.go where the two disagree):
 
     POST /api/campaigns                create the draft (name, subject, lists, from_email,
                                        content_type "html", body, altbody, tags, type,
-                                       messenger, headers, template_id, send_at, send_later)
+                                       messenger, headers, template_id, send_later; send_at
+                                       only when scheduling, an RFC 3339 string: the spec makes
+                                       it nullable nowhere, and its request schemas' "object"
+                                       is a mis-indentation the server cannot read)
     GET  /api/campaigns?tag=...        find ours after an interrupted run. The spec says
                                        ``tags``; the server reads ``tag`` and ignores
                                        ``tags`` (answering with every campaign), so each
@@ -25,7 +28,10 @@ cmd/campaigns.go where the two disagree):
     GET  /api/campaigns/{id}           its state
     PUT  /api/campaigns/{id}           new content (the whole campaign: the server
                                        refuses an update without name, subject or lists)
-    POST /api/campaigns/{id}/test      a test to ``subscribers`` (with the campaign's fields)
+    DELETE /api/campaigns/{id}         a duplicate draft made by a late creation (below)
+    POST /api/campaigns/{id}/test      a test to ``subscribers``, of the fields sent with it:
+                                       "[TEST]" before the subject, the unsubscribe link
+                                       leading to the newsletter's archive page
     PUT  /api/campaigns/{id}/status    "scheduled" (after send_at was set) or "running"
 
 Authentication: an API user's ``Authorization: token user:token`` header
@@ -42,7 +48,13 @@ default template wraps it in a second one.
 listmonk has no idempotency key, so a creation whose answer was lost (a
 dropped connection, a timeout, a 5xx) is looked up before it is tried again;
 status changes likewise (a second "running" would be refused by the server
-after the first one started the sending).
+after the first one started the sending). A lost creation can still reach
+listmonk after that look and after the retry: once a creation has been tried
+again, ours are listed again (by name and tag, every page) before the run
+reports it, and once more at the start of the next run (the ledger entry's
+``twin_possible``). One campaign is kept (the ledger's; else the one no longer
+a draft, else the oldest) and the other drafts are deleted; a duplicate that
+is no longer a draft is never touched: the run stops naming both ids.
 
 Statuses: draft -> DRAFT, scheduled -> SCHEDULED, running -> SENDING,
 finished -> SENT. ``paused`` (by the editor, or by listmonk after too many
@@ -56,6 +68,7 @@ when none is known.
 """
 
 import base64
+import dataclasses
 import logging
 
 from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
@@ -87,7 +100,7 @@ class ListmonkBackend(BaseBackend):
         "messenger": "email",
     }
     ENVIRONMENT = {"url": "LISTMONK_URL", "username": "LISTMONK_USERNAME", "token": "LISTMONK_TOKEN"}
-    SECRETS = ("token",)
+    SECRETS = ("username", "token")
 
     def __init__(self, config, retry=None, timeout=30.0):
         super().__init__(config, retry, timeout)
@@ -151,38 +164,45 @@ class ListmonkBackend(BaseBackend):
     def create_draft(self, campaign, idempotency_key):
         """POST the campaign; when the answer is lost, look for it before trying again."""
         payload = self._payload(campaign)
-        tries, created = [], []
+        tries = []
 
         def create():
             tries.append(1)
-            created.append(self._remote(_data(self.api.request("POST", "/api/campaigns", json=payload),
-                                              "POST /api/campaigns")))
-            return created[-1]
+            return self._remote(_data(self.api.request("POST", "/api/campaigns", json=payload),
+                                      "POST /api/campaigns"))
 
         try:
             remote = self.without_repeating(create, lambda: self.find(campaign), f"{campaign.key}: create")
         except OutcomeUnknown as error:
             raise OutcomeUnknown(f"{error.args[0]}; {campaign.key} is not at listmonk after {len(tries)} tries",
                                  provider=self.name, status=error.status) from None
-        if len(tries) > 1 and created:
-            self.find(campaign)  # a late first try would show as a second campaign: stop then
-        return remote
+        # A try whose answer was lost and that was not found may still reach listmonk after this one.
+        return dataclasses.replace(remote, twin_possible=len(tries) > 1)
 
     def find(self, campaign):
-        """Ours by its own name and tag, never 'something came back'; None only when surely absent."""
-        key = campaign.key
-        results = self._list_tagged(key)
-        exact = [c for c in results if c.get("name") == key and key in (c.get("tags") or [])]
-        lookalikes = [c for c in results if c not in exact and (c.get("name") == key or key in (c.get("tags") or []))]
-        if len(exact) == 1 and not lookalikes:
-            return self._remote(exact[0])
-        if not exact and not lookalikes:
+        """Ours by its own name and tag, never 'something came back'; None only when surely absent.
+
+        Several campaigns named and tagged as ours are a late creation's twins: one is kept
+        and the other drafts are deleted (see _keep_one).
+        """
+        exact, lookalikes = self._ours(campaign.key)
+        if lookalikes:
+            described = ", ".join(_describe(c) for c in exact + lookalikes)
+            raise ReconciliationNeeded(
+                f"{campaign.key}: listmonk holds {len(exact) + len(lookalikes)} campaigns that could be this issue "
+                f"({described}); open {self.base_url}/admin/campaigns, keep the one to use (named and tagged "
+                f"exactly {campaign.key!r}), delete or rename the others, then run again", provider=self.name)
+        if not exact:
             return None
-        described = ", ".join(f"id {c.get('id')} {c.get('name')!r} ({c.get('status')})" for c in exact + lookalikes)
-        raise ReconciliationNeeded(
-            f"{key}: listmonk holds {len(exact) + len(lookalikes)} campaigns that could be this issue ({described}); "
-            f"open {self.base_url}/admin/campaigns, keep the one to use (named and tagged exactly {key!r}), "
-            "delete or rename the others, then run again", provider=self.name)
+        remote, _deleted = self._keep_one(campaign, exact)
+        return remote
+
+    def settle_twins(self, campaign, remote_id):
+        """Look again for campaigns named and tagged as ours: ``remote_id`` is kept, stray drafts deleted."""
+        exact, _lookalikes = self._ours(campaign.key)   # a lookalike is someone's copy, not a late twin
+        if not any(str(c.get("id")) == str(remote_id) for c in exact):
+            return self.get(remote_id), []   # says what to do when it is gone
+        return self._keep_one(campaign, exact, keep_id=str(remote_id))
 
     def get(self, remote_id):
         try:
@@ -200,8 +220,9 @@ class ListmonkBackend(BaseBackend):
         self.api.request("PUT", f"/api/campaigns/{int(remote_id)}", json=self._payload(campaign))
 
     def send_test(self, remote_id, campaign, addresses):
-        # A test repeated after a lost answer only gives the editor a second copy.
-        payload = {**self._payload(campaign), "subscribers": list(addresses)}
+        # A test repeated after a lost answer only gives the editor a second copy. listmonk mails
+        # the fields sent here, not the stored draft's: "[TEST]" subject, unsubscribe to the archive.
+        payload = {**self._payload(campaign.as_test()), "subscribers": list(addresses)}
         self.api.request("POST", f"/api/campaigns/{int(remote_id)}/test", json=payload, repeatable=True)
 
     def schedule(self, remote_id, campaign, when):
@@ -227,6 +248,36 @@ class ListmonkBackend(BaseBackend):
         self.without_repeating(lambda: self.api.request("PUT", path, json={"status": status}, repeatable=False),
                                took, f"campaign {remote_id}: {status}")
 
+    def _ours(self, key):
+        """(campaigns named and tagged exactly ``key``, others carrying the name or the tag), all pages."""
+        results = self._list_tagged(key)
+        exact = [c for c in results if c.get("name") == key and key in (c.get("tags") or [])]
+        lookalikes = [c for c in results if c not in exact and (c.get("name") == key or key in (c.get("tags") or []))]
+        return exact, lookalikes
+
+    def _keep_one(self, campaign, exact, keep_id=None):
+        """Of the campaigns made for one issue and language, keep one and delete the other drafts.
+
+        A campaign that left the draft state (scheduled, sending, sent) is never touched: with
+        one besides the kept one, the run stops naming both. Returns (kept Remote, deleted ids).
+        """
+        keep = _to_keep(exact, keep_id)
+        others = [c for c in exact if c is not keep]
+        started = [c for c in others if c.get("status") != "draft"]
+        if started:
+            not_drafts = " and ".join(f"id {c.get('id')}" for c in started)
+            raise ReconciliationNeeded(
+                f"{campaign.key}: listmonk holds {len(exact)} campaigns for this issue "
+                f"({', '.join(map(_describe, exact))}), made by a creation whose answer came too late; nothing was "
+                f"changed, as {not_drafts} is no longer a draft. Open {self.base_url}/admin/campaigns, delete the one "
+                "not to keep, set the other's id as this entry's remote_id in the ledger, then run again",
+                provider=self.name)
+        for stray in others:
+            self.api.request("DELETE", f"/api/campaigns/{int(stray['id'])}")
+            logger.warning("%s: deleted the duplicate draft id %s at listmonk (a creation whose answer came too "
+                           "late); kept id %s", campaign.key, stray["id"], keep["id"])
+        return self._remote(keep), [str(c["id"]) for c in others]
+
     def _payload(self, campaign):
         html, text = campaign.with_unsubscribe(UNSUBSCRIBE_TAG, _escape(campaign.html), _escape(campaign.text))
         payload = {
@@ -239,7 +290,7 @@ class ListmonkBackend(BaseBackend):
             "altbody": text,
             "tags": [campaign.key],
             "messenger": self.config["messenger"],
-            "send_at": None,
+            # send_at is not nullable in listmonk's spec: it is only sent when scheduling (schedule()).
             "send_later": False,
         }
         sender = self.config.get("from_email") or campaign.sender
@@ -289,6 +340,21 @@ class ListmonkBackend(BaseBackend):
                                        f"({status!r}); check it at {self.base_url}/admin/campaigns/{data.get('id')}",
                                        provider=self.name)
         return Remote(str(data["id"]), STATES[status], f"{self.base_url}/admin/campaigns/{data['id']}")
+
+
+def _to_keep(exact, keep_id):
+    """The recorded campaign; else the one that left the draft state, if only one did; else the oldest."""
+    for candidate in exact:
+        if keep_id is not None and str(candidate.get("id")) == keep_id:
+            return candidate
+    started = [c for c in exact if c.get("status") != "draft"]
+    if len(started) == 1:
+        return started[0]
+    return min(exact, key=lambda c: int(c["id"]))
+
+
+def _describe(data):
+    return f"id {data.get('id')} {data.get('name')!r} ({data.get('status')})"
 
 
 def _escape(text):

@@ -1,6 +1,7 @@
 """The default backend: no network. Each delivery is written as an .eml file.
 
-Drafts are the outbox itself; a test goes to <folder>/tests/, a send to
+Drafts are the outbox itself; a test goes to <folder>/tests/ ("[TEST]" before
+the subject, its unsubscribe link to the archive page), a send to
 <folder>/sent/ (delivered/ by default), one file per campaign, written atomically.
 """
 
@@ -39,7 +40,7 @@ class OutboxBackend(BaseBackend):
         pass  # the draft is the outbox file, rebuilt by each build
 
     def send_test(self, remote_id, campaign, addresses):
-        self._write("tests", campaign, ", ".join(addresses))
+        self._write("tests", campaign.as_test(), ", ".join(addresses))
 
     def schedule(self, remote_id, campaign, when):
         raise NotImplementedError("the outbox backend sends nothing later; use --send")

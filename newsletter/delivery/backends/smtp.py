@@ -22,6 +22,9 @@ drops it). Each reader is written to the journal before the transaction and
 again after the server's 250 to DATA, so a run cut off half-way resumes with
 the readers who have nothing yet.
 
+A test send is the issue with "[TEST]" before its subject and the unsubscribe
+placeholder leading to the newsletter's archive page (the .eml's List-Archive).
+
 Each message carries List-Id and List-Unsubscribe (the https page first when
 there is one, then the mailto), List-Unsubscribe-Post only with an https URI
 (RFC 8058, which also wants the relay's DKIM signature to cover both).
@@ -50,7 +53,7 @@ from urllib.parse import quote
 
 from ..base import DRAFT, BaseBackend, Remote
 from ..errors import (AuthenticationError, ConfigurationError, DeliveryError, InvalidRequest,
-                      ProviderUnavailable)
+                      ProviderUnavailable, blank)
 from ..subscribers import normalise_address, readers
 
 logger = logging.getLogger(__name__)
@@ -88,7 +91,7 @@ class SmtpBackend(BaseBackend):
     }
     ENVIRONMENT = {"host": "SMTP_HOST", "port": "SMTP_PORT", "username": "SMTP_USERNAME",
                    "password": "SMTP_PASSWORD"}
-    SECRETS = ("password",)
+    SECRETS = ("username", "password")
 
     def __init__(self, config, retry=None, timeout=30.0):
         config = {**self.DEFAULTS, **config}
@@ -166,6 +169,7 @@ class SmtpBackend(BaseBackend):
     def send_test(self, remote_id, campaign, addresses):
         """One message to each address; a refusal or a deferral stops with the server's reply."""
         self._check_sendable(campaign)
+        campaign = campaign.as_test()
         for given in addresses:
             try:
                 address = normalise_address(given)
@@ -286,21 +290,22 @@ class SmtpBackend(BaseBackend):
         except smtplib.SMTPSenderRefused as exc:
             error = self._reply_error(exc.smtp_code, exc.smtp_error, f"MAIL FROM:<{sender}>")
             if isinstance(error, Refused):  # no reader can get anything from this sender
-                raise InvalidRequest(f"{error.args[0]}; check that the relay lets this account send as {sender}",
-                                     provider=self.name) from None
+                raise InvalidRequest(self._clean(f"{error.args[0]}; check that the relay lets this account send as "
+                                                 f"{sender}"), provider=self.name) from None
             raise error from None
         except smtplib.SMTPDataError as exc:
             raise self._reply_error(exc.smtp_code, exc.smtp_error, "DATA") from None
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as exc:
             self._disconnect()
-            raise ProviderUnavailable(f"the connection to {self._where} broke ({_reason(exc)})",
+            raise ProviderUnavailable(self._clean(f"the connection to {self._where} broke ({_reason(exc)})"),
                                       provider=self.name) from None
         finally:
             if smtp.sock is None:  # smtplib closes on a 421
                 self._smtp = None
 
     def _reply_error(self, code, reply, command):
-        text = f"{command}: {code} {_text(reply)}"
+        # A relay's reply may quote the account it refused: blanked as any credential.
+        text = self._clean(f"{command}: {code} {_text(reply)}")
         if code == 421:  # the server is closing the connection: open another one
             self._disconnect()
             return ProviderUnavailable(f"{self._where} closed the connection ({text})", provider=self.name)
@@ -351,7 +356,7 @@ class SmtpBackend(BaseBackend):
                                                       f"({exc.smtp_code} {_text(exc.smtp_error)})"),
                                           provider=self.name) from None
             raise AuthenticationError(self._clean(
-                f"{self._where} refused the login of {username!r} ({exc.smtp_code} {_text(exc.smtp_error)}); check "
+                f"{self._where} refused the login ({exc.smtp_code} {_text(exc.smtp_error)}); check "
                 "SMTP_USERNAME and SMTP_PASSWORD"), provider=self.name) from None
         except smtplib.SMTPNotSupportedError as exc:
             _close(smtp)
@@ -364,8 +369,8 @@ class SmtpBackend(BaseBackend):
                                      f"({exc.verify_message}); check the host name", provider=self.name) from None
         except smtplib.SMTPConnectError as exc:
             _close(smtp)
-            raise ProviderUnavailable(f"{self._where} refused the connection ({exc.smtp_code} "
-                                      f"{_text(exc.smtp_error)})", provider=self.name) from None
+            raise ProviderUnavailable(self._clean(f"{self._where} refused the connection ({exc.smtp_code} "
+                                                  f"{_text(exc.smtp_error)})"), provider=self.name) from None
         except (smtplib.SMTPException, OSError) as exc:
             _close(smtp)
             raise ProviderUnavailable(self._clean(f"cannot connect to {self._where} ({_reason(exc)})"),
@@ -373,9 +378,7 @@ class SmtpBackend(BaseBackend):
         return smtp
 
     def _clean(self, text):
-        for secret in self.secrets:
-            text = text.replace(secret, "****")
-        return text
+        return blank(text, self.secrets)
 
     # Headers.
 
