@@ -191,6 +191,14 @@ def test_a_test_send_reaches_each_given_address_once_and_no_reader(world, ledger
     assert outcome.state == "sent" and world.sent("issue-5-fr") == 1
 
 
+def test_a_test_address_may_carry_a_name(world, ledger, campaigns, server):
+    """An editor copies "Name <address>" from a mail client: the test reaches the address."""
+    deliver(world, ledger, french(campaigns),
+            Action("test", test_to=("Élise <elise@example.org>", '"Marie \'Mimi\' Curie" <marie@example.org>')))
+    assert [received.rcpt_tos for received in server.messages] == [["elise@example.org"], ["marie@example.org"]]
+    assert server.messages[0].message["To"] == "elise@example.org"
+
+
 def test_english_readers_get_only_the_english_issue(world, ledger, campaigns, server, caplog):
     outcomes = deliver(world, ledger, campaigns, Action("send"))
     assert [outcome.state for outcome in outcomes] == ["sent", "sent"]

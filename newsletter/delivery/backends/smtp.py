@@ -48,7 +48,7 @@ import ssl
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime, getaddresses, parseaddr
 from urllib.parse import quote
 
 from ..base import DRAFT, BaseBackend, Remote
@@ -172,7 +172,7 @@ class SmtpBackend(BaseBackend):
         campaign = campaign.as_test()
         for given in addresses:
             try:
-                address = normalise_address(given)
+                address = normalise_address(_bare_address(given))
             except ValueError as exc:
                 raise InvalidRequest(f"test address: {exc}", provider=self.name) from None
             message = self.message(campaign, address, message_id=self._message_id(campaign, secrets.token_hex(10)))
@@ -467,3 +467,10 @@ def _reason(exc):
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
     return str(exc) or type(exc).__name__
+
+
+def _bare_address(given):
+    """The address of "Name <address>", as copied from a mail client; a bare address as it is."""
+    if "<" not in given:
+        return given
+    return parseaddr(given)[1] or given
