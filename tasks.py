@@ -10,7 +10,7 @@
     invoke i18n-extract  update the theme's gettext catalogues from the templates
     invoke bench         site build times (bare Pelican, full, Hugo if installed) and one newsletter render
     invoke new-post "Titre" [--lang fr] [--category C] [--tags a,b]   a post as a draft, with its metadata
-    invoke translate PATH [--to en] [--title T]   the translation's file, linked, with the original's Source-Hash
+    invoke translate PATH [--to en] (--title T | --slug S)   the translation's file, linked, with the original's Source-Hash
     invoke newsletter-new [--date D]   the next issue as a draft, one file per language
     invoke newsletter-check        build aside and run every check on every newsletter email
     invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/

@@ -34,11 +34,13 @@ class IssueLinks:
 
 
 class Renderer:
-    def __init__(self, template_dirs, config, translations_for):
-        """``translations_for(lang)`` gives the gettext catalogue of a language."""
+    def __init__(self, template_dirs, config, translations_for, typography_for=None):
+        """``translations_for(lang)`` gives the gettext catalogue of a language; ``typography_for(lang)``
+        its typography for the text part (a function of an HTML fragment, or None)."""
         self.template_dirs = list(template_dirs)
         self.config = config
         self.translations_for = translations_for
+        self.typography_for = typography_for or (lambda lang: None)
         self._environments = {}
 
     def environment(self, lang):
@@ -64,7 +66,8 @@ class Renderer:
         # fonts={}: no web font is fetched (MRML would link Google Fonts for "Roboto").
         html = mjml2html(mjml, disable_comments=True, fonts={})
         text_source = self._render_template(env, TEXT_TEMPLATE, context)
-        text = html_to_text(text_source, links_heading=self.translations_for(issue.lang).gettext("Links:"))
+        text = html_to_text(text_source, links_heading=self.translations_for(issue.lang).gettext("Links:"),
+                            typeset=self.typography_for(issue.lang))
         # lxml rather than BeautifulSoup: this parse of the whole email was a third of the render time.
         document = lxml_html.document_fromstring(html)
         return RenderedIssue(

@@ -13,6 +13,7 @@ is ``element.text``, and the text after each child is ``child.tail``.
 """
 
 import functools
+import html as html_lib
 import re
 import textwrap
 from dataclasses import dataclass
@@ -73,19 +74,27 @@ class _PlainTextWrapper(textwrap.TextWrapper):
     wordsep_simple_re = re.compile(r"( +)")
 
 
-def html_to_text(html: str, width: int = 72, links_heading: str = "Links:") -> str:
+def html_to_text(html: str, width: int = 72, links_heading: str = "Links:", typeset=None) -> str:
     """The plain-text version of an HTML fragment, wrapped at ``width`` columns.
 
     Links become "text [n]", with the numbered URLs listed after ``links_heading``
-    at the end ("Liens :" for the French issue)."""
-    renderer = _TextRenderer()
-    root = parse(html)
+    at the end ("Liens :" for the French issue).
+
+    ``typeset``: the typography of the issue's language, a function of an HTML
+    fragment (the French no-break spaces of plugins/bilingual/typography.py,
+    handed in by the caller: this package imports nothing of the project). It
+    is applied before wrapping, so a no-break space never becomes a line break,
+    to the whole fragment (the template's own words, "Voir en ligne:", as well
+    as the issue's text) and to the labels written here."""
+    typeset = typeset or _as_written
+    renderer = _TextRenderer(lambda label: _typeset_text(typeset, label))
+    root = parse(typeset(html))
     if root is None:  # nothing but whitespace, comments or a doctype
         return ""
     body = root.find("body")
     lines = _join(renderer.blocks(root if body is None else body, width))
     if renderer.links:
-        lines += ["", links_heading]
+        lines += ["", renderer.typeset(links_heading)]
         lines += [f"[{number}] {url}" for url, number in renderer.links.items()]
     return _tidy(lines)
 
@@ -93,8 +102,9 @@ def html_to_text(html: str, width: int = 72, links_heading: str = "Links:") -> s
 class _TextRenderer:
     """Walks the parsed HTML once, numbering links in order of first appearance."""
 
-    def __init__(self):
+    def __init__(self, typeset):
         self.links = {}  # URL -> reference number; dicts keep insertion order
+        self.typeset = typeset  # for the plain text this renderer adds (labels)
 
     def blocks(self, element, width):
         """The blocks of a container: its block children, and a paragraph for
@@ -216,7 +226,7 @@ class _TextRenderer:
         if name == "br":
             return HARD_BREAK
         if name == "img":
-            return _image(node)
+            return self.image(node)
         if name == "a":
             return self.link(node)
         text = self.inline_children(node)
@@ -241,6 +251,10 @@ class _TextRenderer:
 
     def reference(self, url):
         return self.links.setdefault(url, len(self.links) + 1)
+
+    def image(self, tag):
+        alt = COLLAPSIBLE_WHITESPACE.sub(" ", tag.get("alt", "")).strip()
+        return f"{SOFT_BREAK}{self.typeset(f'[Image: {alt}]')}{SOFT_BREAK}" if alt else ""
 
 
 def _is_dropped(tag):
@@ -277,9 +291,15 @@ def _start_number(tag):
         return 1
 
 
-def _image(tag):
-    alt = COLLAPSIBLE_WHITESPACE.sub(" ", tag.get("alt", "")).strip()
-    return f"{SOFT_BREAK}[Image: {alt}]{SOFT_BREAK}" if alt else ""
+def _as_written(html):
+    return html
+
+
+def _typeset_text(typeset, text):
+    """``typeset`` (made for HTML) applied to plain text: escaped first, so a "<" stays a character."""
+    if typeset is _as_written:
+        return text
+    return html_lib.unescape(typeset(html_lib.escape(text, quote=False)))
 
 
 def _link_target(tag):

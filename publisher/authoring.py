@@ -2,7 +2,7 @@
 
     python -m publisher.authoring new-post "Titre de l'article" [--lang fr] [--category C] [--tags a,b]
                                            [--date "2025-06-01 09:30"] [--slug S] [--author A]
-    python -m publisher.authoring translate content/posts/fr/x.md [--to en] [--title T] [--slug S]
+    python -m publisher.authoring translate content/posts/fr/x.md [--to en] (--title T | --slug S)
     python -m publisher.authoring newsletter-new [--date "2025-06-01 08:00"]
 
 Each command writes new files only, never over an existing one, prints their
@@ -11,13 +11,19 @@ the file in the way and what to write instead; the exit status is then 1.
 Every command takes --settings (pelicanconf.py by default): the content
 folder, the languages, the taxonomy and the time zone come from there.
 
-New posts and translations carry "Status: draft": the build writes them at
-drafts/<slug>.html (en/drafts/... in English), unlisted, so nothing is
-published by accident; "Status: published" publishes them. A translation
-keeps its original's title and text, below a note for the translator, and
-records the original's Source-Hash, so the build warns once the original
-changes. Newsletter issues have no draft state: an issue is sent only by
-`invoke newsletter-send`.
+New posts, translations and issues carry "Status: draft": the build writes
+posts at drafts/<slug>.html (en/drafts/... in English), unlisted, and leaves
+draft issues out (neither archived nor sent), so nothing is published by
+accident; "Status: published" publishes them. A translation keeps its
+original's text, below a note for the translator, and records the original's
+Source-Hash, so the build warns once the original changes; its slug is the
+translator's choice (--slug, or made from --title), never derived from the
+original's.
+
+The text an author must replace (a summary, the first paragraphs, the note to
+the translator, an issue's subject, preheader and text) is marked with
+placeholders.MARK: once a file says "Status: published", the build refuses
+it while a marked line is left, naming the file and the lines.
 """
 
 import argparse
@@ -32,6 +38,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pelican.settings import read_settings
 from unidecode import unidecode
+
+from placeholders import MARK, marked
 
 EXIT_REFUSED = 1
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
@@ -50,49 +58,47 @@ ISSUE_FILE_NAME = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
 # The words the skeletons are written with, per language (English for any other).
 TEXT = {
     "fr": {
-        "summary": "Une ou deux phrases qui donnent envie de lire la suite.",
+        "summary": marked("Une ou deux phrases qui donnent envie de lire la suite."),
         "post_body": (
-            "Commencez par ce que la lectrice ou le lecteur y gagne : une idée, une méthode, un exemple.\n\n"
-            "## Première idée\n\n"
-            "Un paragraphe par idée ; un cas concret vaut mieux qu’une longue explication.\n"
+            marked("Commencez par ce que la lectrice ou le lecteur y gagne : une idée, une méthode, un exemple.")
+            + "\n\n## " + marked("Première idée") + "\n\n"
+            + marked("Un paragraphe par idée ; un cas concret vaut mieux qu’une longue explication.") + "\n"
         ),
-        "translator_note": (
-            "<!-- Traduction en {language} de {original} (Source-Hash {digest}).\n"
-            "Traduisez le titre (Title), le résumé (Summary) et le texte ci-dessous, choisissez le Slug,\n"
-            "puis supprimez cette note et remplacez « Status: draft » par « Status: published ». -->\n"
-        ),
-        "issue_title": "Numéro {number} : le sujet du mois",
-        "preheader": "Ce que ce numéro vous apporte, en une phrase.",
+        "translator_note": "<!-- " + marked(
+            "Traduction en {language} de {original} (Source-Hash {digest}).\n"
+            "Traduisez le titre (Title), le résumé (Summary) et le texte ci-dessous, puis supprimez\n"
+            "cette note et remplacez « Status: draft » par « Status: published ».") + " -->\n",
+        "issue_title": marked("Numéro {number} : le sujet du mois"),
+        "preheader": marked("Ce que ce numéro vous apporte, en une phrase."),
         "issue_body": (
             "Bonjour,\n\n"
-            "Une phrase d’accueil, puis l’essentiel : ce que vous avez appris ce mois-ci "
-            "et ce que vos lecteurs peuvent en faire.\n\n"
-            "## Le sujet du mois\n\n"
-            "Deux ou trois paragraphes, pas plus ; un exemple concret aide à retenir.\n\n"
+            + marked("Une phrase d’accueil, puis l’essentiel : ce que vous avez appris ce mois-ci "
+                     "et ce que vos lecteurs peuvent en faire.")
+            + "\n\n## " + marked("Le sujet du mois") + "\n\n"
+            + marked("Deux ou trois paragraphes, pas plus ; un exemple concret aide à retenir.") + "\n\n"
             "**Une question, une remarque ?** Répondez à cet e-mail : je lis toutes les réponses.\n"
         ),
         "yes": "oui",
     },
     "en": {
-        "summary": "One or two sentences that make people want to read on.",
+        "summary": marked("One or two sentences that make people want to read on."),
         "post_body": (
-            "Start with what the reader gains: an idea, a method, an example.\n\n"
-            "## First idea\n\n"
-            "One paragraph per idea; a real case beats a long explanation.\n"
+            marked("Start with what the reader gains: an idea, a method, an example.")
+            + "\n\n## " + marked("First idea") + "\n\n"
+            + marked("One paragraph per idea; a real case beats a long explanation.") + "\n"
         ),
-        "translator_note": (
-            "<!-- Translation into {language} of {original} (Source-Hash {digest}).\n"
-            "Translate the Title, the Summary and the text below, choose the Slug,\n"
-            "then delete this note and change \"Status: draft\" to \"Status: published\". -->\n"
-        ),
-        "issue_title": "Issue {number}: this month’s topic",
-        "preheader": "What this issue brings you, in one sentence.",
+        "translator_note": "<!-- " + marked(
+            "Translation into {language} of {original} (Source-Hash {digest}).\n"
+            "Translate the Title, the Summary and the text below, then delete\n"
+            "this note and change \"Status: draft\" to \"Status: published\".") + " -->\n",
+        "issue_title": marked("Issue {number}: this month’s topic"),
+        "preheader": marked("What this issue brings you, in one sentence."),
         "issue_body": (
             "Hello,\n\n"
-            "A line of welcome, then the heart of it: what you learnt this month "
-            "and what your readers can do with it.\n\n"
-            "## This month’s topic\n\n"
-            "Two or three paragraphs, no more; a real example helps it stick.\n\n"
+            + marked("A line of welcome, then the heart of it: what you learnt this month "
+                     "and what your readers can do with it.")
+            + "\n\n## " + marked("This month’s topic") + "\n\n"
+            + marked("Two or three paragraphs, no more; a real example helps it stick.") + "\n\n"
             "**A question, a thought?** Just reply to this email: I read every answer.\n"
         ),
         "yes": "yes",
@@ -475,7 +481,8 @@ def new_post(site, title, lang=None, category=None, tags=None, date=None, slug=N
     text = _metadata(lines) + "\n" + site.text(lang, "post_body")
     _write_new(target, text)
     notes.append(f"Status: draft: built at {site.build.url_in(lang, 'DRAFT_URL', slug=slug)}, listed nowhere; "
-                 "write 'Status: published' (and the day's Date) when it is ready")
+                 f"write your own Summary and text in place of the lines marked {MARK}, then write "
+                 "'Status: published' (and the day's Date): a published file holding a marked line stops the build")
     return Created([target], notes)
 
 
@@ -519,11 +526,11 @@ def translate(site, path, to=None, title=None, slug=None):
     notes = []
     title = " ".join(str(title).split()) if title else None
     if slug is None:
-        if title:
-            slug = slugify(title)
-        else:  # the original's title, marked with the language until the translator names it
-            slug = slugify(original.get("title") or original.slug, SLUG_LENGTH - len(to) - 1)
-            slug = f"{slug}-{to}" if slug else None
+        # The slug is in the translation's address for good: the translator's words, not the original's.
+        if not title:
+            raise AuthoringError(f"name the {site.language_name(to)} version: --title \"...\" (its title, the slug "
+                                 "is made from it) or --slug ...; the original's slug is not reused")
+        slug = slugify(title)
         if not slug:
             raise AuthoringError(f"no slug can be made from the title {title!r}; give one with --slug")
     target = site.language_folder(kind, to) / f"{slug}.md"
@@ -531,7 +538,9 @@ def translate(site, path, to=None, title=None, slug=None):
     from bilingual.checks import source_digest
 
     digest = source_digest(path)
-    lines = [("Title", title or original.get("title")), ("Date", original.get("date")), ("Lang", to), ("Slug", slug)]
+    # What is kept from the original is to translate: marked, like the note, until it is.
+    lines = [("Title", title or _to_translate(original.get("title"))), ("Date", original.get("date")), ("Lang", to),
+             ("Slug", slug)]
     if original.get("category"):
         lines.append(("Category", translate_name(site, "categories", original.get("category").strip(),
                                                  original.lang, to, notes)))
@@ -546,7 +555,7 @@ def translate(site, path, to=None, title=None, slug=None):
             carried.append(f"{key}: {_series_name(site, kind, value, to, notes)}")
         else:
             carried += raw
-    summary = next((raw for key, _, raw in original.header if key.lower() == "summary"), None)
+    summary = next((_summary_to_translate(raw) for key, _, raw in original.header if key.lower() == "summary"), None)
     text = _metadata(lines) + "".join(line + "\n" for line in carried)
     text += _metadata([("Translation-Of", original.slug), ("Source-Hash", digest), ("Status", "draft")])
     text += "".join(line + "\n" for line in summary or [])
@@ -554,12 +563,22 @@ def translate(site, path, to=None, title=None, slug=None):
                                                    digest=digest)
     text += "\n" + note + "\n" + original.body.lstrip("\n")
     _write_new(target, text if text.endswith("\n") else text + "\n")
-    if not title:
-        notes.append("Title and text kept from the original: translate them, then set the Slug")
+    kept = "Title, Summary and text" if not title else "Summary and text"
+    notes.append(f"{kept} kept from the original: translate them, then delete the note marked {MARK}")
     draft = site.build.url_in(to, "DRAFT_URL" if kind == "post" else "DRAFT_PAGE_URL", slug=slug)
     notes.append(f"Status: draft: built at {draft}, not yet linked from the original; "
                  "write 'Status: published' once translated")
     return Created([target], notes)
+
+
+def _to_translate(value):
+    return marked(value) if value and MARK not in value else value
+
+
+def _summary_to_translate(raw):
+    """The original's Summary lines, the first one marked (its continuation lines follow it)."""
+    key, value = raw[0].split(":", 1)
+    return [f"{key}: {_to_translate(value.strip())}", *raw[1:]]
 
 
 def _other_language(site):
@@ -630,8 +649,9 @@ def newsletter_new(site, date=None):
             path.unlink()
         raise
     notes.append(f"issue {number} in {', '.join(site.languages)}: write the Title (the email's subject, "
-                 "78 characters at most), the Preheader and the text, then change 'Status: draft' to "
-                 "'Status: published' (a draft is never archived nor sent); `invoke newsletter-check` checks them")
+                 f"78 characters at most), the Preheader and the text in place of the lines marked {MARK}, then "
+                 "change 'Status: draft' to 'Status: published' (a draft is never archived nor sent); "
+                 "`invoke newsletter-check` checks them, and refuses a marked line")
     return Created(written, notes)
 
 
@@ -707,8 +727,9 @@ def main(argv=None):
     translation = commands.add_parser("translate", parents=[common], help="start the translation of an original")
     translation.add_argument("path", help="the original, e.g. content/posts/fr/mon-article.md")
     translation.add_argument("--to", help="language of the translation (default: the site's other language)")
-    translation.add_argument("--title", help="the translated title (default: the original's, to translate)")
-    translation.add_argument("--slug", help="default: made from the title")
+    translation.add_argument("--title", help="the translated title, which the slug is made from "
+                                             "(without it: the original's, marked to translate, and --slug)")
+    translation.add_argument("--slug", help="default: made from --title (one of the two is needed)")
 
     issue = commands.add_parser("newsletter-new", parents=[common], help="start the next newsletter issue")
     issue.add_argument("--date", help="2025-06-01 or '2025-06-01 08:00' (default: now, in the site's TIMEZONE)")

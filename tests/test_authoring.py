@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import ROOT
+from placeholders import MARK
 from publisher import authoring
 from small_project import SmallProject
 
@@ -60,6 +61,18 @@ def publish(project, relative):
     path.write_text(path.read_text(encoding="utf-8").replace("Status: draft\n", "Status: published\n"), encoding="utf-8")
 
 
+def write_own_words(project, relative, words=None):
+    """What the author does with the lines the command marked: each becomes their own words
+    ("Summary: ", "## " kept), or, without words, goes (the translator's note)."""
+    path = project.folder / relative
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if words is None:
+        lines = [line for line in lines if MARK not in line]
+    else:
+        lines = [line.split(MARK, 1)[0] + words if MARK in line else line for line in lines]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def hreflangs(soup):
     return {link["hreflang"]: link["href"] for link in soup.select('link[rel="alternate"][hreflang]')}
 
@@ -81,7 +94,8 @@ def test_new_post_writes_a_draft_that_builds_without_warnings(project, capsys, c
     assert fields == {
         "Title": "L’été : œuvres & cœurs d’artistes", "Date": "2025-06-01 09:30", "Lang": "fr",
         "Slug": "l-ete-oeuvres-coeurs-d-artistes", "Category": "Stratégie", "Tags": "SEO, Rédaction",
-        "Author": "Élise Marchand", "Status": "draft", "Summary": "Une ou deux phrases qui donnent envie de lire la suite.",
+        "Author": "Élise Marchand", "Status": "draft",
+        "Summary": f"{MARK} Une ou deux phrases qui donnent envie de lire la suite.",
     }
     assert "Category: Stratégie (the first of content/data/taxonomy.toml)" in err
     assert "drafts/l-ete-oeuvres-coeurs-d-artistes.html" in err
@@ -111,7 +125,8 @@ def test_a_published_new_post_in_english_builds_in_its_category(project, capsys,
     fields, text = header(project, out.strip())
     assert (fields["Lang"], fields["Category"], fields["Tags"], fields["Date"]) == (
         "en", "Strategy", "Copywriting, Accessibility", "2025-06-02")
-    assert "Start with what the reader gains" in text
+    assert f"{MARK} Start with what the reader gains" in text
+    write_own_words(project, out.strip(), "Short sentences read faster.")
     publish(project, out.strip())
     build_cleanly(project, caplog)
     page = project.page("en/plain-words-short-sentences/")
@@ -184,33 +199,36 @@ def test_a_translation_is_linked_both_ways_once_published(project, capsys, caplo
                            "--date", "2025-06-03 08:00")
     assert status == 0, err
     original = out.strip()
+    write_own_words(project, original, "Relire, puis relire encore.")
     publish(project, original)
 
-    status, out, err = run(capsys, "translate", original, "--to", "en")
+    status, out, err = run(capsys, "translate", original, "--to", "en", "--title", "Proofread before publishing")
     assert status == 0, err
-    translation = "content/posts/en/relire-avant-de-publier-en.md"
+    translation = "content/posts/en/proofread-before-publishing.md"
     assert out == translation + "\n"
     fields, text = header(project, translation)
     assert fields == {
-        "Title": "Relire avant de publier", "Date": "2025-06-03 08:00", "Lang": "en", "Slug": "relire-avant-de-publier-en",
-        "Category": "Strategy", "Tags": "Copywriting, Local SEO", "Author": "Élise Marchand",
-        "Translation-Of": "relire-avant-de-publier", "Source-Hash": source_digest(project.folder / original),
-        "Status": "draft", "Summary": "Une ou deux phrases qui donnent envie de lire la suite.",
+        "Title": "Proofread before publishing", "Date": "2025-06-03 08:00", "Lang": "en",
+        "Slug": "proofread-before-publishing", "Category": "Strategy", "Tags": "Copywriting, Local SEO",
+        "Author": "Élise Marchand", "Translation-Of": "relire-avant-de-publier",
+        "Source-Hash": source_digest(project.folder / original), "Status": "draft",
+        "Summary": f"{MARK} Relire, puis relire encore.",  # to translate, as the title would be without --title
     }
     note, body = text.split("\n\n", 1)[1].split("-->\n\n", 1)
-    assert note.startswith("<!-- Translation into English of content/posts/fr/relire-avant-de-publier.md")
+    assert note.startswith(f"<!-- {MARK} Translation into English of content/posts/fr/relire-avant-de-publier.md")
     assert body == (project.folder / original).read_text(encoding="utf-8").split("\n\n", 1)[1]
-    assert "Title and text kept from the original" in err
+    assert "Summary and text kept from the original" in err
 
     # A draft: built apart, the original not yet pointing at it.
     build_cleanly(project, caplog)
-    assert (project.output / "en/drafts/relire-avant-de-publier-en.html").is_file()
+    assert (project.output / "en/drafts/proofread-before-publishing.html").is_file()
     assert "en" not in hreflangs(project.page("relire-avant-de-publier/"))
 
+    write_own_words(project, translation)  # translated: the marked Summary and the note go
     publish(project, translation)
     build_cleanly(project, caplog)
-    french, english = project.page("relire-avant-de-publier/"), project.page("en/relire-avant-de-publier-en/")
-    assert hreflangs(french)["en"].endswith("/en/relire-avant-de-publier-en/")
+    french, english = project.page("relire-avant-de-publier/"), project.page("en/proofread-before-publishing/")
+    assert hreflangs(french)["en"].endswith("/en/proofread-before-publishing/")
     assert hreflangs(english)["fr"].endswith("/relire-avant-de-publier/")
     assert english.find("html")["lang"] == "en"
 
@@ -290,20 +308,23 @@ def test_the_first_issues_build_without_warnings_with_or_without_a_digest(projec
     assert status == 0, err
     assert out == "content/newsletter/fr/numero-1.md\ncontent/newsletter/en/issue-1.md\n"
     fields, text = header(project, "content/newsletter/fr/numero-1.md")
-    assert fields == {"Title": "Numéro 1 : le sujet du mois", "Date": "2025-03-01 08:00", "Issue": "1", "Lang": "fr",
-                      "Author": "Élise Marchand", "Preheader": "Ce que ce numéro vous apporte, en une phrase.",
+    assert fields == {"Title": f"{MARK} Numéro 1 : le sujet du mois", "Date": "2025-03-01 08:00", "Issue": "1",
+                      "Lang": "fr", "Author": "Élise Marchand",
+                      "Preheader": f"{MARK} Ce que ce numéro vous apporte, en une phrase.",
                       "Digest": "oui", "Status": "draft"}
     assert "Bonjour," in text
     fields, text = header(project, "content/newsletter/en/issue-1.md")
     assert (fields["Title"], fields["Issue"], fields["Lang"], fields["Digest"]) == (
-        "Issue 1: this month’s topic", "1", "en", "yes")
+        f"{MARK} Issue 1: this month’s topic", "1", "en", "yes")
     build_cleanly(project, caplog)
     assert not (project.output / "newsletter/1").exists(), "a draft issue is neither archived nor sent"
     assert not (project.folder / "outbox").exists()
+    write_own_words(project, "content/newsletter/fr/numero-1.md", "Numéro 1 : la relecture")
+    write_own_words(project, "content/newsletter/en/issue-1.md", "Issue 1: proofreading")
     publish(project, "content/newsletter/fr/numero-1.md", "content/newsletter/en/issue-1.md")
     build_cleanly(project, caplog)
     issue = project.page("newsletter/1/")
-    assert f"Numéro 1{NBSP}: le sujet du mois" in issue.get_text()
+    assert f"Numéro 1{NBSP}: la relecture" in issue.get_text()
     assert "article-a-commenter" in str(issue), "the digest lists the post"
     assert (project.output / "en/newsletter/1/index.html").is_file()
 
@@ -312,6 +333,8 @@ def test_the_first_issues_build_without_warnings_with_or_without_a_digest(projec
     assert (status, out) == (0, "content/newsletter/fr/numero-2.md\ncontent/newsletter/en/issue-2.md\n"), err
     assert "Digest" not in header(project, "content/newsletter/fr/numero-2.md")[0]
     assert "fr: no Digest line: no post in French was published since issue 1" in err
+    write_own_words(project, "content/newsletter/fr/numero-2.md", "Numéro 2 : la suite")
+    write_own_words(project, "content/newsletter/en/issue-2.md", "Issue 2: what came next")
     publish(project, "content/newsletter/fr/numero-2.md", "content/newsletter/en/issue-2.md")
     build_cleanly(project, caplog)
     assert (project.output / "en/newsletter/2/index.html").is_file()
@@ -367,16 +390,18 @@ def test_the_module_runs_as_a_command(project):
     assert done.returncode == 1 and done.stderr.startswith("translate: nowhere.md: no such file")
 
 
-def test_a_draft_can_be_translated_at_once_and_long_titles_keep_the_language_mark(project, capsys, caplog):
+def test_a_draft_can_be_translated_at_once_and_long_titles_give_short_slugs(project, capsys, caplog):
     title = "Un titre vraiment très long pour un article qui explique tout ce qu’il faut savoir sur les newsletters"
     status, out, err = run(capsys, "new-post", title, "--category", "e-mailing")
     assert status == 0, err
     slug = out.strip().rsplit("/", 1)[1][:-3]
     assert len(slug) <= authoring.SLUG_LENGTH and not slug.endswith("-")
-    status, out, err = run(capsys, "translate", out.strip())
+    english = "A truly very long title for a post that explains everything there is to know about newsletters"
+    status, out, err = run(capsys, "translate", out.strip(), "--title", english)
     assert status == 0, err
     translated = out.strip().rsplit("/", 1)[1][:-3]
-    assert translated.endswith("-en") and len(translated) <= authoring.SLUG_LENGTH
+    assert translated.startswith("a-truly-very-long-title")
+    assert len(translated) <= authoring.SLUG_LENGTH and not translated.endswith("-")
     assert header(project, out.strip())[0]["Category"] == "Email marketing"
     build_cleanly(project, caplog)
     assert (project.output / f"drafts/{slug}.html").is_file()

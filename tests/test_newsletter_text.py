@@ -1,8 +1,14 @@
 """The text/plain part of the newsletter email: exact output for small HTML inputs."""
 
+import email
+import re
+from email import policy
+
+from bilingual.typography import french_html
 from newsletter.blocks import email_blocks
 from newsletter.links import LinkMaker
 from newsletter.text import html_to_text
+from test_newsletter import newsletter_project
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space, before ; : ! ? in French
@@ -382,3 +388,41 @@ def test_a_figure_caption_leaves_comments_out():
     html = '<figure><img src="/c.jpg" alt="Chat"><figcaption>Mon <b>chat</b><!-- privé --> en 2024</figcaption></figure>'
     [block] = email_blocks(html, maker)
     assert (block.kind, block.caption) == ("image", "Mon chat en 2024")
+
+
+# French typography in the text part: the rules of the site (plugins/bilingual/typography.py),
+# handed in by the plugin since newsletter/ imports nothing of the project
+
+def test_a_french_text_part_gets_the_site_typography_and_its_own_labels_too():
+    html = ('<p>Voir en ligne: https://example.org/a?b=1;c=2</p><p>Vous aimez? <code>a:b ?</code></p>'
+            '<p><img src="/x.jpg" alt="Un chat: le mien"></p>')
+    assert html_to_text(html, links_heading="Liens\u00a0:", typeset=french_html) == (
+        f"Voir en ligne{NBSP}: https://example.org/a?b=1;c=2\n\n"
+        f"Vous aimez{NNBSP}? a:b ?\n\n"
+        f"[Image{NBSP}: Un chat{NBSP}: le mien]\n"
+    )
+
+
+def test_without_typesetting_the_text_is_left_as_written():
+    html = '<p>View online: https://example.org/ Really?</p><p><img src="/x.jpg" alt="A cat: mine"></p>'
+    assert html_to_text(html) == "View online: https://example.org/ Really?\n\n[Image: A cat: mine]\n"
+
+
+def test_the_french_email_text_part_has_french_typography_and_the_english_one_keeps_its_own(tmp_path):
+    project = newsletter_project(tmp_path, {
+        "fr/a.md": {"number": 1, "lang": "fr", "body": "Bonjour! Une question: vous lisez?"},
+        "en/a.md": {"number": 1, "lang": "en", "body": "Hello! A question: do you read?"}})
+    project.build(COMMENTS={"isso": {"url": "http://127.0.0.1:9/"}, "default_state": "off"})
+
+    def text_part(lang):
+        data = (project.folder / f"outbox/issue-1-{lang}.eml").read_bytes()
+        text = email.message_from_bytes(data, policy=policy.default).get_body(("plain",)).get_content()
+        return text.replace("\r\n", "\n")
+
+    french, english = text_part("fr"), text_part("en")
+    assert re.search(f"Voir en ligne{NBSP}:\\s+http://", french), french
+    assert f"Se désabonner{NBSP}: [[UNSUBSCRIBE_URL]]" in french
+    assert f"Bonjour{NNBSP}! Une question{NBSP}: vous lisez{NNBSP}?" in french
+    assert f"Liens{NBSP}:\n[1] http://" in french
+    assert re.search("View online:\\s+http://", english) and "Unsubscribe: [[UNSUBSCRIBE_URL]]" in english
+    assert "Hello! A question: do you read?" in english and NBSP not in english and NNBSP not in english

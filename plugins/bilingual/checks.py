@@ -1,23 +1,60 @@
 """Checks of the content and of the built site, reported as Problems."""
 
+import codecs
+import difflib
 import hashlib
+import json
 import os
 import posixpath
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pelican.settings import DEFAULT_CONFIG
+from pelican.utils import slugify
+
 from .catalogue import language_name
+from .history import Untold, original_when_translated
 
 # Attributes whose value is a URL the browser will fetch or follow.
 LINK_ATTRIBUTE = re.compile(r"""<(?:a|img|link|script|source|audio|video|iframe)\b[^>]*?\s(href|src|poster)\s*=\s*(["'])(.*?)\2""", re.I | re.S)
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
 
 
+# What XML 1.0 refuses (the feeds and sitemaps are XML): the C0 controls but tab, line feed and
+# carriage return, and U+FFFE, U+FFFF. Strict UTF-8 decoding already refuses lone surrogates.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def source_digest(path):
     """What a translation records in Source-Hash: 12 hex digits of its original's SHA-256."""
-    data = Path(path).read_bytes().replace(b"\r\n", b"\n")
-    return hashlib.sha256(data).hexdigest()[:12]
+    return digest_of(Path(path).read_bytes())
+
+
+def digest_of(data):
+    """Source-Hash of an original's bytes (Windows line endings count as Unix ones)."""
+    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()[:12]
+
+
+def text_problem(path):
+    """(line number, what to do) when a content file is not text the site can carry, else None.
+
+    Pelican would stop on the first such file: on bytes that are not UTF-8 while
+    reading, on a control character only when writing the feeds."""
+    data = Path(path).read_bytes()
+    data = data.removeprefix(codecs.BOM_UTF8)  # as Pelican reads it (utf-8-sig)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (data.count(b"\n", 0, exc.start) + 1,
+                f"byte {data[exc.start]:#04x} is not UTF-8 (the file was saved in another encoding, "
+                "such as Latin-1 or Windows-1252); save it as UTF-8 in your editor")
+    found = NOT_IN_XML.search(text)
+    if found is None:
+        return None
+    return (text.count("\n", 0, found.start()) + 1,
+            f"holds the invisible control character U+{ord(found.group()):04X}, which web feeds and sitemaps "
+            "(XML) refuse; delete it (retype the line if your editor does not show it)")
 
 
 def check_fields(content, build, is_article):
@@ -47,6 +84,74 @@ def _check_own_address(content, path, problems, kind):
                                       f"lead to nothing; add 'URL: {address}'")
 
 
+TAXONOMY_FIELDS = (("category", "Category", "categories", "category"), ("tags", "Tags", "tags", "tag"))
+
+
+def check_taxonomy(build, source_path, metadata, lang):
+    """Each Category and Tags name is one of the taxonomy file, as spelled there.
+
+    Pelican gives every post of a category or tag the name it read first: one
+    misspelt post would rename the category on every page. Without the file,
+    any name goes (the plugin has warned that nothing is linked across languages).
+    """
+    if not build.taxonomy.present or lang not in build.languages:
+        return
+    for attribute, field, kind, singular in TAXONOMY_FIELDS:
+        value = metadata.get(attribute)
+        for name in value if isinstance(value, list) else [value] if value else []:
+            name = getattr(name, "name", str(name))
+            message = _outside_taxonomy(build, kind, singular, name, lang)
+            if message:
+                build.problems.add(build.relative_path(source_path), field, message, about=(kind, name))
+
+
+def _outside_taxonomy(build, kind, singular, name, lang):
+    """What to write instead of ``name``, or None when the taxonomy spells it so in ``lang``."""
+    taxonomy = build.taxonomy
+    names = taxonomy.names(kind, lang)
+    if name in names.values():
+        return None
+    where = build.relative_path(taxonomy.source)
+    key = taxonomy.key_for(kind, name, lang)
+    if key is not None:
+        return f"{name!r} is spelled {names[key]!r} in {where}; write it that way"
+    for other in build.languages:
+        key = taxonomy.key_for(kind, name, other)
+        if other != lang and key in names:
+            return (f"{name!r} is the {language_name(other, 'en')} name of [{kind}.{key}] in {where}; "
+                    f"in a {language_name(lang, 'en')} post, write {names[key]!r}")
+    language = language_name(lang, "en")
+    article = "an" if language[:1].lower() in "aeiou" else "a"
+    closest = _closest(name, names.values(), singular)
+    return (f"{name!r} is not {article} {language} {singular} name of {where} ({closest}); "
+            f"write one of its names, or add the new {singular} to that file: "
+            f"{_new_entry(build, kind, name, lang)} (each on its own line)")
+
+
+def _closest(name, known, singular):
+    by_folded = {known_name.casefold(): known_name for known_name in known}
+    if not by_folded:
+        return f"it has no {singular} in this language yet"
+    # difflib's own threshold first; when nothing reaches it, the nearest names all the same.
+    found = (difflib.get_close_matches(name.casefold(), by_folded, n=3)
+             or difflib.get_close_matches(name.casefold(), by_folded, n=3, cutoff=0))
+    return "the closest: " + ", ".join(repr(by_folded[folded]) for folded in found)
+
+
+def _new_entry(build, kind, name, lang):
+    """The taxonomy entry naming ``name`` in ``lang``, under a key no entry has."""
+    base = slugify(name, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]) or "new"
+    taken = build.taxonomy.keys(kind)
+    key, number = base, 1
+    while key in taken:
+        number += 1
+        key = f"{base}-{number}"
+    # json.dumps writes a TOML basic string: quotes and backslashes escaped.
+    values = " ".join(f"{code} = {json.dumps(name if code == lang else '...', ensure_ascii=False)}"
+                      for code in build.languages)
+    return f"[{kind}.{key}] {values}"
+
+
 def report_bad_value(build, source_path, field, value, hint):
     build.problems.add(build.relative_path(source_path), field, f"{value!r} {hint}")
 
@@ -61,10 +166,23 @@ def check_collection(items, build, kind):
         _check_reserved_slugs(items, build)
     originals = {item.slug: item for item in items if item.lang == build.primary
                  and getattr(item, "slug", None) and item.source_path not in build.unwritten}
+    failed = _failed_original(items, build)
     for item in items:
         target = getattr(item, "translation_of", None)
         if target is not None:
-            _check_translation(item, originals.get(target), build, kind)
+            _check_translation(item, originals.get(target), build, kind, failed)
+
+
+def _failed_original(items, build):
+    """Whether a Translation-Of slug may name a file whose error is listed already: an item with
+    that slug has an error (a wrong Lang), or a file with an error is not among ``items`` (Pelican
+    leaves out a post it cannot date). Its translation is then not told it translates nothing:
+    that line would be a follow-on of the first, gone once the original is fixed."""
+    errors = {problem.path for problem in build.problems.errors}
+    read = {build.relative_path(item.source_path): item for item in items}
+    slugs = {getattr(read[path], "slug", None) for path in errors & read.keys()}
+    left_out = bool(errors - read.keys())
+    return lambda target: left_out or target in slugs
 
 
 def _check_unique(items, build, attribute, field, message):
@@ -96,7 +214,7 @@ def _check_reserved_slugs(items, build):
             build.unwritten.add(item.source_path)
 
 
-def _check_translation(item, original, build, kind):
+def _check_translation(item, original, build, kind, failed_original=lambda target: False):
     path = build.relative_path(item.source_path)
     target = item.translation_of
     if target == getattr(item, "slug", None) and item.lang == build.primary:
@@ -104,6 +222,8 @@ def _check_translation(item, original, build, kind):
                            "an original needs no Translation-Of line: remove it")
         return
     if original is None:
+        if failed_original(target):
+            return
         build.problems.add(path, "Translation-Of",
                            f"no {language_name(build.primary, 'en')} {kind} has the slug {target!r}; "
                            "write the original's Slug here, or remove the line if this is not a translation")
@@ -119,12 +239,27 @@ def _check_freshness(item, original, path, build):
     recorded = getattr(item, "source_hash", None)
     original_path = build.relative_path(original.source_path)
     if recorded is None:
-        build.problems.warn(path, "Source-Hash",
-                            f"missing; add 'Source-Hash: {current}' to record which version of {original_path} this translates")
+        if not build.problems.has(path, "Source-Hash"):  # each language run checks it: ask git once
+            build.problems.warn(path, "Source-Hash", _missing_source_hash(item, original, path, original_path))
     elif str(recorded).strip() != current:
         build.problems.warn(path, "Source-Hash",
                             f"{original_path} changed after this translation was made (recorded {recorded}, now {current}); "
                             f"bring the translation up to date, then set 'Source-Hash: {current}'")
+
+
+def _missing_source_hash(item, original, path, original_path):
+    """What to record: not the original's hash of today, which would call an outdated translation
+    up to date, but the original as it was when the translation was made, when git can tell."""
+    compare = f"missing; compare the translation with {original_path} first: "
+    try:
+        then = original_when_translated(item.source_path, original.source_path, path, original_path)
+    except Untold as reason:
+        return (compare + f"git cannot tell which version of it this translates ({reason}), so no hash is offered; "
+                "once the translation says what the original says, add 'Source-Hash: unknown': "
+                "the next build gives the hash to record")
+    return (compare + f"when this translation was first committed ({then.date}), the original was "
+            f"'Source-Hash: {digest_of(then.data)}'; add that line, and the build will tell whether the original "
+            "changed since")
 
 
 def check_links(output_dir, pages, siteurl, problems):

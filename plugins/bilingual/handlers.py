@@ -15,6 +15,8 @@ from pelican.contents import Article, Page
 from pelican.readers import BaseReader
 from pelican.utils import SafeDatetime
 
+import placeholders
+
 from . import catalogue, checks, links, sitemaps
 from .problems import AlreadyReported
 from .settings import BUILD_KEY, LANG_KEY, base_patterns, load, localise
@@ -70,7 +72,8 @@ def on_readers_init(readers):
 
 
 def _date_checking(reader_class):
-    """The reader class, reporting an unreadable date instead of failing on it.
+    """The reader class, reporting an unreadable date instead of failing on it, a file that is
+    not text the site can carry instead of stopping the build, and names outside the taxonomy.
 
     Made once per reader class and kept on it: Pelican finds readers among
     the subclasses of BaseReader, so one made per build would pile up.
@@ -84,13 +87,23 @@ def _date_checking(reader_class):
 
 
 def _read_reporting_dates(self, source_path):
+    build = self.settings[BUILD_KEY]
+    unreadable = checks.text_problem(source_path)
+    if unreadable is not None:
+        line, message = unreadable
+        build.problems.add(build.relative_path(source_path), f"line {line}", message)
+        # Pelican leaves a "skip" file out without a word; the build fails on the error above.
+        return "", {"status": "skip"}
     self._bad_values = {}
     content, metadata = super(type(self), self).read(source_path)
-    build = self.settings[BUILD_KEY]
     for name, raw in self._bad_values.items():
         metadata.pop(name, None)
         checks.report_bad_value(build, source_path, DATE_FIELDS[name], raw,
                                 "is not a date; write it as 2025-01-31 or 2025-01-31 09:30")
+    if metadata.get("status") != "skip":
+        # The file's own lines only: Pelican adds DEFAULT_CATEGORY to the metadata after reading.
+        language = str(metadata.get("lang") or _language_of_folder(source_path, build)).strip().lower()
+        checks.check_taxonomy(build, source_path, metadata, language)
     return content, metadata
 
 
@@ -145,13 +158,22 @@ def on_content_init(content):
     content.in_default_lang = content.lang == content.settings["DEFAULT_LANG"]
     content.translation_key = getattr(content, "translation_of", None) or getattr(content, "slug", None) or content.source_path
     checks.check_fields(content, build, isinstance(content, Article))
+    # Template text of publisher/authoring.py (newsletter issues too): a draft may hold it, nothing published may.
+    left = content.status != "draft" and placeholders.left_in(content.source_path, content._content,
+                                                              *content.metadata.values())
+    if left:
+        build.problems.add(build.relative_path(content.source_path), *left)
     if content.lang.startswith("fr"):
         _apply_french_typography(content, build)
 
 
 def _folder_language(content, build):
+    return _language_of_folder(content.source_path, build)
+
+
+def _language_of_folder(source_path, build):
     """Without a Lang line, a file in posts/en/ is English; elsewhere, the first language."""
-    folders = Path(content.source_path).parts[:-1]
+    folders = Path(source_path).parts[:-1]
     return next((part for part in reversed(folders) if part in build.languages), build.primary)
 
 

@@ -5,6 +5,7 @@ stop the build once every problem has been listed; warnings do not.
 """
 
 import logging
+import os
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ class Problems:
     def warn(self, path, field, message):
         self.add(path, field, message, WARNING)
 
+    def has(self, path, field, about=None):
+        return (path, field, about) in self._seen
+
     def mentions(self, about):
         return any(key[2] == about for key in self._seen)
 
@@ -60,14 +64,14 @@ class AlreadyReported(logging.Filter):
     """Drops Pelican's own lines about problems this plugin reports better.
 
     Pelican says "Skipping <file>: could not find information about 'date'",
-    "Unable to find '<link>'" or "There are 2 items with slug ..."; the plugin
-    names the file, the field and the fix instead: one line per problem.
+    "Unable to find '<link>'", "Cannot get modification stamp for <a missing
+    image>" or "There are 2 items with slug ..."; the plugin names the file,
+    the field and the fix instead: one line per problem.
     """
 
-    LOGGERS = ("pelican.contents", "pelican.utils", "pelican.generators", "pelican.readers")
+    LOGGERS = ("pelican.contents", "pelican.utils", "pelican.generators", "pelican.readers", "pelican.cache")
     REPORTED_BY_CHECKS = (
         "Unable to find '%s', skipping url replacement",  # the link check names the file
-        "Cannot get modification stamp for %s",           # a missing image: same
         "Empty alt attribute for image %s in %s",         # the media plugin names the file
         "There are %s items",                             # duplicate slugs: the slug check
         "There are %s original (not translated) items",
@@ -81,9 +85,18 @@ class AlreadyReported(logging.Filter):
         message = str(record.msg)
         if message.startswith(self.REPORTED_BY_CHECKS):
             return False
+        if message.startswith("Cannot get modification stamp for %s") and record.args:
+            return not self._missing_content_file(record.args[0])
         if message.startswith("Skipping %s") and record.args:
             return not self.build.problems.about(_relative(record.args[0], self.build))
         return True
+
+    def _missing_content_file(self, filename):
+        """A {static} link to a file the content folder lacks: Pelican's static generator asks for
+        its date before copying it; the link check reports the link, naming the post."""
+        content = os.path.realpath(self.build.content_path)
+        path = os.path.realpath(filename)
+        return not os.path.exists(path) and os.path.commonpath([content, path]) == content
 
     @classmethod
     def install(cls, build):

@@ -24,8 +24,9 @@ class TaxonomyError(ValueError):
 
 
 class Taxonomy:
-    def __init__(self, entries=None, source="(none)"):
+    def __init__(self, entries=None, source="(none)", present=True):
         self.source = source
+        self.present = present  # without the file, any name goes (and is not linked across languages)
         self._names = {kind: dict((entries or {}).get(kind, {})) for kind in KINDS}
         self._keys = {kind: {} for kind in KINDS}
         for kind, table in self._names.items():
@@ -38,7 +39,7 @@ class Taxonomy:
         path = Path(path)
         if not path.exists():
             logger.warning("%s: taxonomy file not found; categories and tags will not be linked across languages", path)
-            return cls(source=str(path))
+            return cls(source=str(path), present=False)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -55,6 +56,13 @@ class Taxonomy:
 
     def key_for(self, kind, name, lang):
         return self._keys[kind].get((lang, str(name).casefold()))
+
+    def names(self, kind, lang):
+        """Every name of ``kind`` ("categories" or "tags") written for ``lang``, by key."""
+        return {key: names[lang] for key, names in self._names[kind].items() if lang in names}
+
+    def keys(self, kind):
+        return set(self._names[kind])
 
     def translate(self, kind, name, from_lang, to_lang):
         """The name in ``to_lang`` of a category or tag named ``name`` in ``from_lang``."""

@@ -32,8 +32,8 @@ def on_initialized(pelican):
     settings["READERS"] = {**settings.get("READERS", {}),
                            **{extension: CachingMarkdownReader for extension in MarkdownReader.file_extensions}}
     started = time.perf_counter()
-    texts = [_text(path) for path in markdown_files(settings["PATH"], MarkdownReader.file_extensions,
-                                                    settings.get("IGNORE_FILES", []))]
+    texts = [text for text in map(_text, markdown_files(settings["PATH"], MarkdownReader.file_extensions,
+                                                        settings.get("IGNORE_FILES", []))) if text is not None]
     converted = convert_ahead(cache, texts, settings["MARKDOWN"], settings["FORMATTED_FIELDS"],
                               config["workers"], config["parallel_from"])
     logger.debug("markdown_cache: %s of %s files converted ahead in %.2f s", converted, len(texts),
@@ -41,8 +41,11 @@ def on_initialized(pelican):
 
 
 def _text(path):
-    with pelican_open(path) as text:
-        return text
+    try:
+        with pelican_open(path) as text:
+            return text
+    except UnicodeDecodeError:
+        return None  # not UTF-8: left to the reader, which reports it naming the file (plugins/bilingual)
 
 
 def on_finalized(pelican):

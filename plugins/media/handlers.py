@@ -79,9 +79,13 @@ def _reporter(settings, source_path):
     if build is None:
         return lambda field, message, about: logger.warning("%s: %s: %s", source_path, field, message)
     path = build.relative_path(source_path)
-    # One line per file, field and src; "about" is kept apart from the
-    # link check's own, so a missing file is still an error there.
-    return lambda field, message, about: build.problems.add(path, field, message, "warning", about=("media", about))
+
+    def report(field, message, about):
+        if about[0] == "missing":
+            return  # the link check reports it, as an error: one line per missing image
+        # One line per file, field and src; "about" is kept apart from the link check's own.
+        build.problems.add(path, field, message, "warning", about=("media", about))
+    return report
 
 
 def on_finalized(pelican):

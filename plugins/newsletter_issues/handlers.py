@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from bilingual.checks import exists_in_output
+from bilingual.typography import french_html
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
@@ -60,7 +61,7 @@ def on_all_languages_written(pelican):
         return
     _warn_missing_translations(state)
     renderer = Renderer([os.path.join(pelican.settings["THEME"], "newsletter")], state.config,
-                        state.build.translations if state.build else _no_translations)
+                        state.build.translations if state.build else _no_translations, _typography)
     output = pelican.settings["OUTPUT_PATH"]
     state.rendered = []
     for lang in state.languages:
@@ -108,3 +109,9 @@ def _warn_missing_translations(state):
 
 def _no_translations(lang):
     return gettext.NullTranslations()
+
+
+def _typography(lang):
+    """The site's typography of ``lang`` for the text part, as the bilingual plugin typesets a French post
+    (the HTML part gets it from the typeset post and the catalogue's words)."""
+    return french_html if lang.startswith("fr") else None
