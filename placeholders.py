@@ -11,6 +11,7 @@ A leaf module: it imports nothing of the project, so the commands and the
 plugins can both import it.
 """
 
+import re
 from pathlib import Path
 
 MARK = "✎"
@@ -21,9 +22,15 @@ def marked(text):
     return "\n".join(f"{MARK} {line}" if line.strip() else line for line in text.split("\n"))
 
 
+# Where marked() puts MARK: first on its line, after at most a metadata key ("Title: "),
+# a heading's hashes or an HTML comment's opening. A ✎ the author writes inside a
+# sentence is text, not a placeholder.
+MARKED_LINE = re.compile(rf"^\s*(?:[A-Za-z][\w-]*:\s*|#+\s*|<!--\s*)?{MARK} ")
+
+
 def marked_lines(text):
-    """[(line number from 1, line)] of the lines of ``text`` holding MARK."""
-    return [(number, line) for number, line in enumerate(text.splitlines(), 1) if MARK in line]
+    """[(line number from 1, line)] of the lines of ``text`` that start with MARK."""
+    return [(number, line) for number, line in enumerate(text.splitlines(), 1) if MARKED_LINE.match(line)]
 
 
 def left_in(source_path, *read):

@@ -120,3 +120,14 @@ def test_a_new_issue_published_as_written_is_refused_by_newsletter_check(project
         write_own_words(project, relative, "Nos propres mots")
     assert newsletter_review(["--settings", "conf.py", "check"]) == 0
     assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["issue-1-fr", "issue-1-en"]
+
+
+def test_a_pencil_written_in_a_sentence_is_text(project, capsys, caplog):
+    """Only the lines the commands wrote start with the mark; an author's own ✎ inside a sentence builds."""
+    status, out, err = run(capsys, "new-post", "Un crayon", "--date", "2025-06-01 09:30")
+    assert status == 0, err
+    relative = out.strip()
+    publish(project, relative)
+    write_own_words(project, relative, f"Je note tout au crayon {MARK} avant de l’écrire.")
+    build_cleanly(project, caplog)
+    assert MARK in project.page("un-crayon/").select_one("article").get_text()
