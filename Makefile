@@ -29,5 +29,7 @@ bench: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/invoke serve
 
+# .output.building-* (the folder of a build that was killed) and .output.old-* (a previous
+# site still being deleted) are hidden folders beside output/.
 clean:
-	rm -rf output output.* $(VENV)
+	rm -rf output .output.* $(VENV)

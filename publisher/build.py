@@ -8,12 +8,12 @@ per line (file, field, what to do); the exit status is 1 for content errors,
 """
 
 import argparse
+import contextlib
 import glob
 import logging
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,7 +23,9 @@ from pelican import Pelican
 from pelican.log import console
 from pelican.settings import read_settings
 
+from publisher.progress import plural
 from publisher.unchanged import PREVIOUS_KEY, Kept, keep_unchanged
+from publisher.work_folder import WorkFolder
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +38,10 @@ class ContentErrors(Exception):
 
     exitcode = EXIT_CONTENT_ERRORS
 
-    def __init__(self, count, what):
-        super().__init__(f"{count} {what} listed above; nothing was published")
+    def __init__(self, count, what, source=""):
+        """``what`` in the singular ("error"), ``source`` after it ("from Pelican")."""
+        counted = f"{plural(count, what)} {source}".rstrip()
+        super().__init__(f"{counted} listed above; nothing was published")
 
 
 class _ErrorCounter(logging.Handler):
@@ -61,19 +65,29 @@ class BuildReport:
     files: Kept = None     # the output's files kept from the previous build, and those new or changed
 
     def summary(self):
-        per_language = ", ".join(f"{count} pages in {lang}" for lang, count in self.pages.items())
-        changed = f", {self.files.changed} of {self.files.total} files new or changed" if self.files else ""
+        per_language = ", ".join(f"{plural(count, 'page')} in {lang}" for lang, count in self.pages.items())
+        changed = f", {self.files.changed} of {plural(self.files.total, 'file')} new or changed" if self.files else ""
         return (f"Built {per_language} into {self.output}/ in {self.seconds:.2f} s "
-                f"({self.warnings} warnings{changed})")
+                f"({plural(self.warnings, 'warning')}{changed})")
 
 
 def build_site(settings_file="publishconf.py", output="output", overrides=None):
-    """Build into a sibling folder, then replace ``output`` with it; return a BuildReport."""
+    """Build into a sibling folder, then replace ``output`` with it; return a BuildReport.
+
+    The folders of builds that were killed (SIGKILL, a machine stopped) go first; those of
+    builds still running (an `invoke serve` rebuild) stay (see publisher.work_folder)."""
     started = time.perf_counter()
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    _delete_leftovers(output)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+    work = WorkFolder(output, "building")
+    try:
+        _delete_leftovers(output, work.leftovers)
+        return _build_into(work.path, settings_file, output, overrides, started)
+    finally:
+        work.release()  # once the folder is output/, or deleted
+
+
+def _build_into(staging, settings_file, output, overrides, started):
     pelican_errors = _ErrorCounter()
     logging.getLogger("pelican").addHandler(pelican_errors)
     try:
@@ -83,9 +97,9 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
         _run_quietly(Pelican(settings))
         build = settings.get("BILINGUAL_BUILD")
         if build and build.problems.errors:
-            raise ContentErrors(len(build.problems.errors), "content error(s)")
+            raise ContentErrors(len(build.problems.errors), "content error")
         if pelican_errors.count:
-            raise ContentErrors(pelican_errors.count, "error(s) from Pelican")
+            raise ContentErrors(pelican_errors.count, "error", "from Pelican")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -116,7 +130,7 @@ def swap_into_place(staging, output, delete_in_background=False):
 
     ``delete_in_background``: the previous folder is deleted by a process of its own (see
     _delete_detached) rather than before this returns."""
-    retired = output.with_name(f"{_retired_prefix(output)}{uuid.uuid4().hex[:8]}")
+    retired = _retired_name(output)
     if output.exists():
         output.rename(retired)
     staging.rename(output)
@@ -128,8 +142,13 @@ def swap_into_place(staging, output, delete_in_background=False):
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def _delete_leftovers(output):
-    """Previous sites whose deletion was cut short (the machine stopped meanwhile)."""
+def _delete_leftovers(output, killed_builds=()):
+    """Previous sites whose deletion was cut short (the machine stopped meanwhile), and the
+    folders of builds that were killed (see publisher.work_folder)."""
+    for folder in killed_builds:
+        # Renamed at once, so that no sweep takes it for a build's folder while `rm` works.
+        with contextlib.suppress(FileNotFoundError):  # another build took it meanwhile
+            folder.rename(_retired_name(output))
     leftovers = list(output.parent.glob(f"{glob.escape(_retired_prefix(output))}*"))
     if leftovers:
         _delete_detached(leftovers)
@@ -137,6 +156,10 @@ def _delete_leftovers(output):
 
 def _retired_prefix(output):
     return f".{output.name}.old-"
+
+
+def _retired_name(output):
+    return output.with_name(f"{_retired_prefix(output)}{uuid.uuid4().hex[:8]}")
 
 
 def _delete_detached(folders):

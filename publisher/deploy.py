@@ -14,13 +14,18 @@ Targets (``DEPLOY["target"]``):
   (``public/`` beside output/). A file is copied only when its bytes differ
   (size, then SHA-256; never the mtime), files no longer built are deleted, and
   unchanged files are not touched (same inode, same mtime). Every new or changed
-  file is first written into a staging folder inside the target; only when all
-  are written does each go into place with os.replace (atomic per file), then
-  stale files and folders go. A failure while writing leaves the target as it
-  was. Refuses a target that is, holds or lies inside output/, or that holds the
-  project, your home folder or / (it deletes what is not built), or a git checkout.
+  file is first written into a staging folder beside the target
+  (``.public.deploy-XXXXXXXX``, same filesystem, never served); only when all
+  are written does each go into place with os.replace (atomic per file): new
+  files first, changed ones next, then stale files and folders go, so a page in
+  place never links a missing file, even when the deploy is killed midway (the
+  next deploy removes the staging folder a killed one left, and finishes). A
+  failure while writing leaves the target as it was. Refuses a target that is,
+  holds or lies inside output/, or that holds the project, your home folder or /
+  (it deletes what is not built), or a git checkout.
 - ``"rsync"``: runs ``rsync -rlpt --checksum --delete`` (with --delete-after and
-  --delay-updates, so files move into place at the end) to a local folder or,
+  --delay-updates, so files move into place at the end, deletions last; to a local
+  folder, files being received are written beside it, --temp-dir) to a local folder or,
   over SSH, to ``user@host:/path/`` with ``-e "ssh -p PORT -i KEY -o BatchMode=yes"``
   (never asks for a password). Counts come from rsync's --itemize-changes;
   dry_run is rsync's -n.
@@ -35,6 +40,7 @@ what to check. ``dry_run=True`` computes and reports what would change and
 writes nothing (git writes no object; no push; rsync runs with -n).
 """
 
+import contextlib
 import copy
 import hashlib
 import logging
@@ -48,6 +54,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from publisher.work_folder import WorkFolder
 
 logger = logging.getLogger(__name__)
 
@@ -366,26 +374,42 @@ def _digest(path):
 
 
 def _apply(plan, output, target):
-    """Write every new or changed file into a staging folder, then move each into place.
+    """Write every new or changed file into a folder beside the target, then move each into place.
 
-    Staging inside the target keeps each os.replace on one filesystem (atomic), and
-    leaves unchanged files alone; if writing fails, the target is as it was.
+    Staging beside the target keeps each os.replace on one filesystem (atomic) and puts no
+    temporary file where readers are served; unchanged files are left alone. If writing fails,
+    the target is as it was. The order keeps every page's links whole at each step (see
+    _put_in_place), so a deploy killed midway leaves a site that works, which the next finishes.
     """
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".deploy-", dir=target))
+    work = WorkFolder(target, "deploy")
     try:
-        staged = _stage(plan.copied + plan.updated, output, staging)
-    except BaseException:
-        shutil.rmtree(target if created else staging, ignore_errors=True)
-        raise
-    try:
-        _put_in_place(plan, staged, target)
-    except OSError as exc:
-        raise DeployError("folder", f"{target} is partly updated ({exc.filename}: {exc.strerror}); "
-                                    "fix the cause and deploy again") from exc
+        for leftover in work.leftovers:  # staged by a deploy that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        try:
+            staged = _stage(_arrival_order(plan), output, work.path)
+        except BaseException:
+            if created:
+                shutil.rmtree(target, ignore_errors=True)
+            raise
+        try:
+            _put_in_place(plan, staged, target)
+        except OSError as exc:
+            raise DeployError("folder", f"{target} is partly updated ({exc.filename}: {exc.strerror}); "
+                                        "fix the cause and deploy again") from exc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(work.path, ignore_errors=True)
+        work.release()
+
+
+def _arrival_order(plan):
+    """New files before changed ones, and within each, pages after what they may link to."""
+    return sorted(plan.copied, key=_is_page) + sorted(plan.updated, key=_is_page)
+
+
+def _is_page(rel):
+    return rel.endswith((".html", ".htm"))
 
 
 def _stage(paths, output, staging):
@@ -403,14 +427,43 @@ def copy_file(source, destination):
 
 
 def _put_in_place(plan, staged, target):
-    for rel in plan.deleted:
-        (target / rel).unlink()
-    for rel in plan.remove_dirs:
-        (target / rel).rmdir()
+    """New files first, changed ones next, deletions last (pages before what they link to): a
+    page in place never links a file that is not there (an old page links old files, still
+    there; a new page, files put before it). Only what stands where the new site has the other
+    kind (a folder become a file, a file become a folder) must go first.
+
+    Pages that link each other and are all new (or all deleted) still arrive (or go) one by
+    one: for that moment, the first one links a page not yet there (or already gone)."""
+    in_the_way = _in_the_way(plan)
+    departing = sorted(plan.deleted, key=_is_page, reverse=True)
+    _delete([rel for rel in departing if rel in in_the_way],
+            [rel for rel in plan.remove_dirs if rel in in_the_way], target)
     for rel in plan.make_dirs:
         (target / rel).mkdir()
     for rel, path in staged:
         os.replace(path, target / rel)
+    _delete([rel for rel in departing if rel not in in_the_way],
+            [rel for rel in plan.remove_dirs if rel not in in_the_way], target)
+
+
+def _in_the_way(plan):
+    """Old files at the path of a new folder, and old files and folders at or under the path
+    of a new file."""
+    new_files, new_dirs = set(plan.copied), set(plan.make_dirs)
+
+    def at_or_under_a_new_file(rel):
+        parts = rel.split("/")
+        return any("/".join(parts[:depth]) in new_files for depth in range(1, len(parts) + 1))
+
+    return ({rel for rel in plan.deleted if rel in new_dirs or at_or_under_a_new_file(rel)}
+            | {rel for rel in plan.remove_dirs if at_or_under_a_new_file(rel)})
+
+
+def _delete(files, folders, target):
+    for rel in files:
+        (target / rel).unlink()
+    for rel in folders:  # deepest first, emptied above
+        (target / rel).rmdir()
 
 
 # --- rsync ------------------------------------------------------------------------------
@@ -423,13 +476,14 @@ def _deploy_rsync(output, options, dry_run, root, progress):
     if not shutil.which("rsync"):
         raise DeployError("rsync", "the rsync command is not installed: install Debian's rsync package "
                                    "(apt-get install rsync), or set DEPLOY['target'] = 'folder'")
-    if not _is_remote(destination):
-        _refuse_dangerous(output, (root / Path(destination).expanduser()).resolve(), root,
-                          "DEPLOY['rsync']['destination']")
-    command = rsync_command(output, options, dry_run)
-    logger.debug("Running %s", shlex.join(command))
-    result = subprocess.run(command, cwd=root, stdin=subprocess.DEVNULL, capture_output=True,
-                            encoding="utf-8", errors="replace")
+    local = None if _is_remote(destination) else (root / Path(destination).expanduser()).resolve()
+    if local:
+        _refuse_dangerous(output, local, root, "DEPLOY['rsync']['destination']")
+    with _scratch_beside(local, dry_run) as scratch:
+        command = rsync_command(output, options, dry_run, temp_dir=scratch)
+        logger.debug("Running %s", shlex.join(command))
+        result = subprocess.run(command, cwd=root, stdin=subprocess.DEVNULL, capture_output=True,
+                                encoding="utf-8", errors="replace")
     if result.returncode:
         raise DeployError("rsync", _rsync_failure(result, options))
     report = DeployReport("rsync", destination, destination, dry_run)
@@ -437,11 +491,40 @@ def _deploy_rsync(output, options, dry_run, root, progress):
     return report
 
 
-def rsync_command(output, options, dry_run=False):
-    """The rsync command line for the given DEPLOY['rsync'] options."""
+@contextlib.contextmanager
+def _scratch_beside(destination, dry_run):
+    """A folder beside a local destination for rsync's files being received (--temp-dir), so
+    that none is written among the served files; None for a remote one (rsync writes them
+    beside each file there) or when nothing is written."""
+    if destination is None or dry_run or not destination.parent.is_dir():
+        yield None  # a missing parent: rsync's own error names it
+        return
+    try:
+        work = WorkFolder(destination, "rsync")
+    except OSError as exc:
+        raise DeployError("rsync", f"could not make a folder beside {destination} for the files being received "
+                                   f"({exc.filename}: {exc.strerror or exc}); let this user write in "
+                                   f"{destination.parent}") from exc
+    try:
+        for leftover in work.leftovers:  # of an rsync that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        yield work.path
+    finally:
+        shutil.rmtree(work.path, ignore_errors=True)
+        work.release()
+
+
+def rsync_command(output, options, dry_run=False, temp_dir=None):
+    """The rsync command line for the given DEPLOY['rsync'] options.
+
+    --delay-updates: every received file waits in a ``.~tmp~`` folder beside its place until
+    all are received, then all are renamed into place; --delete-after: what is no longer built
+    goes only then. ``temp_dir``: where files being received are written (default: beside
+    each file, as ``.name.XXXXXX``)."""
     command = ["rsync", "-rlpt", "--checksum", "--delete", "--delete-after", "--delay-updates",
                "--8-bit-output", "--itemize-changes", "--itemize-changes"]
     command += ["-n"] if dry_run else []
+    command += [f"--temp-dir={temp_dir}"] if temp_dir else []
     if _is_remote(options["destination"]):
         command += ["-e", _ssh_command(options)]
     destination = options["destination"]

@@ -167,6 +167,7 @@ def test_folder_failure_while_copying_leaves_the_target_as_it_was(tmp_path, outp
     with pytest.raises(DeployError, match=r"^folder deploy: .*No space left on device.*left as it was"):
         deploy(output, FOLDER, root=tmp_path)
     assert snapshot(tmp_path / "public") == before  # nothing replaced, nothing deleted, no staging left
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["output", "public"]  # nor beside it
 
 
 def test_folder_failure_on_a_first_deploy_leaves_no_target(tmp_path, output, monkeypatch):
