@@ -328,3 +328,19 @@ def test_an_rsync_deploy_killed_while_receiving_a_large_file_serves_whole_pages_
     deploy(new, rsync_to(served), root=tmp_path)
     assert tree(served) == tree(new)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["new", "old", "site"]
+
+
+def test_the_next_build_removes_an_outbox_folder_a_killed_build_left(tmp_path):
+    """The outbox is written aside and swapped in too: a build killed while it wrote the .eml
+    files leaves a hidden folder beside outbox/, which the next build removes."""
+    from test_authoring import QUIET_COMMENTS
+
+    project = SmallProject(tmp_path)
+    project.write("content/newsletter/fr/lettre-1.md", "Title: Lettre 1\nDate: 2025-01-01\nIssue: 1\nLang: fr\n\nBonjour.\n")
+    project.write("content/newsletter/en/letter-1.md", "Title: Letter 1\nDate: 2025-01-01\nIssue: 1\nLang: en\n\nHello.\n")
+    killed = tmp_path / ".outbox.building-k1lled00"
+    killed.mkdir()
+    (killed / "issue-1-fr.eml").write_bytes(b"Subject: half of a mess")
+    project.build(**QUIET_COMMENTS)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".outbox")) == []
+    assert sorted(path.name for path in (tmp_path / "outbox").iterdir()) == ["issue-1-en.eml", "issue-1-fr.eml"]

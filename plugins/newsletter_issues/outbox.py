@@ -6,11 +6,11 @@ folder made aside and swapped in, so it never holds half of a build.
 
 import logging
 import os
-import tempfile
-from pathlib import Path
+import shutil
 
 from newsletter.message import build_message
 from publisher.build import swap_into_place
+from publisher.work_folder import WorkFolder
 
 from .settings import ARCHIVE_URL
 
@@ -22,7 +22,18 @@ def write(state, output):
         return None
     target = state.outbox(output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    work = WorkFolder(target, "building")
+    try:
+        for leftover in work.leftovers:  # a build killed while it wrote the outbox
+            shutil.rmtree(leftover, ignore_errors=True)
+        _write_into(work.path, state, target)
+    finally:
+        work.release()
+    logger.info("Outbox: %s", ", ".join(sorted(os.listdir(target))))
+    return target
+
+
+def _write_into(staging, state, target):
     config = state.config
     for rendered in state.rendered:
         archive = f"{state.site_url}/{state.prefix(rendered.issue.lang)}{ARCHIVE_URL}"   # test sends link here
@@ -30,5 +41,3 @@ def write(state, output):
         (staging / f"{rendered.issue.key}.eml").write_bytes(message.as_bytes())
     staging.chmod(0o755)
     swap_into_place(staging, target)
-    logger.info("Outbox: %s", ", ".join(sorted(os.listdir(target))))
-    return target
