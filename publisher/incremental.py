@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +135,10 @@ class Site:
 
     def refresh(self, paths):
         """Render again what shows the edited ``paths``; raise FullBuildNeeded when that is not enough."""
+        with _logs_held_back():
+            return self._refresh(paths)
+
+    def _refresh(self, paths):
         started = time.perf_counter()
         self._check_settings()
         relatives = [self._relative(path) for path in paths]
@@ -231,6 +236,40 @@ class Site:
         if state is None or not state.config["enabled"] or not state.posts:
             return None
         return lambda: state.index(self.output)
+
+
+@contextmanager
+def _logs_held_back():
+    """What is logged meanwhile reaches the log's handlers afterwards, unless FullBuildNeeded is
+    raised: the full build reads and checks again and logs the same lines (a bad date said once)."""
+    root = logging.getLogger()
+    holding = _Holding()
+    handlers, root.handlers = root.handlers, [holding]
+    said_again = False
+    try:
+        yield
+    except FullBuildNeeded:
+        said_again = True
+        raise
+    finally:
+        root.handlers = handlers
+        if not said_again:
+            holding.replay(handlers)
+
+
+class _Holding(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def replay(self, handlers):
+        for record in self.records:
+            for handler in handlers:
+                if record.levelno >= handler.level:  # as Logger.callHandlers does
+                    handler.handle(record)
 
 
 class _ListsShowing:

@@ -19,6 +19,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
+def plural(count, word):
+    """"1 warning", "2 warnings", "0 warnings": the count and the word, in the singular for one."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 class Step:
     def __init__(self, name, bar):
         self.name = name

@@ -12,19 +12,22 @@ Three parts, each replaceable:
   place and being served;
 - ``PreviewServer`` serves the output folder and adds to every HTML response
   (never to the files on disk) ``<script src="/__livereload.js" ...>``: that
-  same-origin script listens on ``/__livereload`` (server-sent events) and
-  reloads the page when the server announces a new build;
+  same-origin script listens on ``/__livereload`` (server-sent events), reloads
+  the page when the server announces a new build, and shows the error lines
+  over the page while the last build failed;
 - ``Watcher`` yields the files changed under content/, the theme, the plugins
-  and the settings file, a burst of saves at a time (editors' temporary files
-  left out).
+  and the settings file, a burst of saves at a time (editors' and tools'
+  temporary files left out).
 
 ``LivePreview`` ties them together: each batch of changes goes to the rebuild
-callable; a successful rebuild is announced to the open pages.
+callable; a successful rebuild is announced to the open pages, a failed one
+shows its errors on them until a build succeeds.
 """
 
 import argparse
 import html
 import io
+import json
 import logging
 import os
 import re
@@ -43,6 +46,7 @@ import watchfiles
 from publisher import incremental
 from publisher.build import EXIT_CONTENT_ERRORS, EXIT_FAILURE, build_site, configure_logging
 from publisher.local_server import LocalServer
+from publisher.progress import plural
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +57,14 @@ KEEPALIVE_SECONDS = 15  # a comment line now and then, so a closed page's stream
 # Same-origin and not inline, so the site's Content-Security-Policy
 # (script-src 'self', connect-src 'self') lets it run. The page carries the
 # version of the build it was served from: a build finished before the stream
-# connects (or a restarted server) still reloads it.
+# connects (or a restarted server) still reloads it. The failure box is styled
+# through the CSSOM (element.style), which a policy refusing inline styles
+# (style attributes, <style>) still allows.
 LIVERELOAD_JS = """\
 // Live reload for `invoke serve` (publisher/serve.py); never part of the built site.
 (function () {
   "use strict";
+  var BOX_ID = "__livereload-failure";
   var script = document.currentScript;
   var version = (script && script.getAttribute("data-version")) || "";
   var events = new EventSource("/__livereload?since=" + encodeURIComponent(version));
@@ -65,6 +72,47 @@ LIVERELOAD_JS = """\
     events.close();
     window.location.reload();
   });
+  events.addEventListener("failure", function (event) {
+    showFailure(JSON.parse(event.data));
+  });
+
+  function element(name, text, styles) {
+    var made = document.createElement(name);
+    made.textContent = text || "";
+    Object.keys(styles || {}).forEach(function (property) {
+      made.style.setProperty(property, styles[property]);
+    });
+    return made;
+  }
+
+  function showFailure(failure) {
+    var previous = document.getElementById(BOX_ID);
+    if (previous) {
+      previous.remove();
+    }
+    var box = element("div", "", {
+      "position": "fixed", "top": "0", "left": "0", "right": "0", "z-index": "2147483647",
+      "max-height": "60vh", "overflow": "auto", "box-sizing": "border-box", "padding": "1rem 1.25rem",
+      "background": "#fff4f2", "color": "#5a0b00", "border-bottom": "4px solid #c0260f",
+      "font": "15px/1.45 system-ui, sans-serif", "text-align": "left"
+    });
+    box.id = BOX_ID;
+    box.setAttribute("role", "alert");
+    var hide = element("button", "Hide", {"float": "right", "font": "inherit", "cursor": "pointer"});
+    hide.type = "button";
+    hide.addEventListener("click", function () { box.remove(); });
+    box.append(
+      hide,
+      element("p", failure.title, {"margin": "0 0 0.5rem", "font-weight": "bold", "font-size": "1.1em"}),
+      element("pre", failure.lines.join("\\n"), {
+        "margin": "0 0 0.5rem", "white-space": "pre-wrap", "overflow-wrap": "anywhere",
+        "font": "14px/1.45 ui-monospace, monospace", "color": "inherit", "background": "none"
+      }),
+      element("p", "The page below is from the last build that succeeded; it reloads once the next one does.",
+              {"margin": "0", "font-size": "0.9em"})
+    );
+    document.body.appendChild(box);
+  }
 }());
 """
 
@@ -136,6 +184,18 @@ class Preview:
         self._watched = [*dict.fromkeys(found), self.settings_file]
         return self._watched
 
+    def static_folders(self):
+        """The folders whose files are copied whatever their name: the content's STATIC_PATHS and
+        the theme's static folders (none while the settings file cannot be read)."""
+        try:
+            settings = self.settings
+        except Exception:
+            return []
+        folders = [Path(settings["PATH"]) / path for path in settings.get("STATIC_PATHS", [])]
+        if settings.get("THEME"):
+            folders += [Path(settings["THEME"]) / path for path in settings.get("THEME_STATIC_PATHS", [])]
+        return [folder.resolve() for folder in folders]
+
     def _beside_settings(self, *names):
         return [self.settings_file.parent / name for name in names if (self.settings_file.parent / name).is_dir()]
 
@@ -176,6 +236,7 @@ class Rebuild:
     changed: tuple
     report: object = None
     error: BaseException = None
+    errors: tuple = ()  # the ERROR lines logged while building (content errors, one a line)
 
     @property
     def ok(self):
@@ -193,10 +254,39 @@ class Rebuild:
             return f"Updated after {what}: {self.report.summary()}"
         if self.ok:
             report = self.report
-            per_language = ", ".join(f"{count} pages in {lang}" for lang, count in report.pages.items()) or "site built"
-            warnings = f" ({report.warnings} warning{'s' if report.warnings != 1 else ''})" if report.warnings else ""
+            per_language = (", ".join(f"{plural(count, 'page')} in {lang}" for lang, count in report.pages.items())
+                            or "site built")
+            warnings = f" ({plural(report.warnings, 'warning')})" if report.warnings else ""
             return f"Rebuilt after {what}: {per_language}, in {report.seconds:.1f} s{warnings}"
         return f"Rebuild failed after {what}: {describe_failure(self.error)}; still serving the previous site"
+
+    def failure(self):
+        """What the open pages show of a failed rebuild."""
+        return failure_shown(f"Rebuild failed after {describe_changes(self.changed)}", self.error, self.errors)
+
+
+def failure_shown(title, error, errors):
+    """What the open pages show of a failed build: ``title``, the ``errors`` logged, then the
+    failure's own line ("1 content error listed above...", or the exception and where it was raised)."""
+    return {"title": title, "lines": [*errors, describe_failure(error)]}
+
+
+class ErrorLines(logging.Handler):
+    """``with ErrorLines() as logged:`` the messages of the ERROR records logged meanwhile, in ``logged.lines``."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+    def __enter__(self):
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger().removeHandler(self)
 
 
 def display_path(path):
@@ -228,8 +318,18 @@ def describe_failure(exc):
 # ---------------------------------------------------------------- serving
 
 
+@dataclass(frozen=True)
+class SiteState:
+    """What the open pages are told: the version of the site served, and the last build's failure
+    ({"title", "lines"}) while there is one. ``changes`` counts the states."""
+
+    changes: int
+    version: str
+    failure: dict = None
+
+
 class ReloadChannel:
-    """The version of the site being served; pages wait on it for the next one."""
+    """The state of the site being served; pages wait on it for the next one."""
 
     CLOSED = object()
 
@@ -237,6 +337,8 @@ class ReloadChannel:
         self._condition = threading.Condition()
         self._server = uuid.uuid4().hex[:8]  # a restarted server has other versions: its pages reload
         self._builds = 0
+        self._failure = None
+        self._changes = 0
         self._closed = False
 
     @property
@@ -247,20 +349,34 @@ class ReloadChannel:
         """A new build is in place: every waiting page reloads."""
         with self._condition:
             self._builds += 1
-            self._condition.notify_all()
+            self._failure = None
+            self._changed()
+
+    def report_failure(self, failure):
+        """The last build failed (the previous site is still served): every page shows ``failure``."""
+        with self._condition:
+            self._failure = failure
+            self._changed()
+
+    def _changed(self):
+        self._changes += 1
+        self._condition.notify_all()
 
     def close(self):
         with self._condition:
             self._closed = True
             self._condition.notify_all()
 
-    def wait_past(self, version, timeout):
-        """The version after ``version`` once there is one; None after ``timeout``; CLOSED when stopping."""
+    def wait_change(self, seen, timeout):
+        """The SiteState once it is not the one numbered ``seen`` (None: the current one at once);
+        None after ``timeout``; CLOSED when stopping."""
         with self._condition:
-            self._condition.wait_for(lambda: self._closed or self.version != version, timeout)
+            self._condition.wait_for(lambda: self._closed or self._changes != seen, timeout)
             if self._closed:
                 return self.CLOSED
-            return self.version if self.version != version else None
+            if self._changes == seen:
+                return None
+            return SiteState(self._changes, self.version, self._failure)
 
 
 _CSP_META = re.compile(r"<meta\b[^>]*\bhttp-equiv\s*=\s*[\"']?content-security-policy\b[^>]*>", re.I)
@@ -374,15 +490,21 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         try:
             self.wfile.write(b"retry: 1000\n\n")  # reconnect within a second (a restarted server)
+            seen, shown = None, None
             while True:
-                version = channel.wait_past(since, KEEPALIVE_SECONDS)
-                if version is channel.CLOSED:
+                state = channel.wait_change(seen, KEEPALIVE_SECONDS)
+                if state is channel.CLOSED:
                     return
-                if version is None:
+                if state is None:
                     self.wfile.write(b": keep-alive\n\n")
                     continue
-                self.wfile.write(f"event: reload\ndata: {version}\n\n".encode())
-                return
+                seen = state.changes
+                if state.version != since:
+                    self.wfile.write(f"event: reload\ndata: {state.version}\n\n".encode())
+                    return
+                if state.failure is not None and state.failure != shown:
+                    shown = state.failure
+                    self.wfile.write(f"event: failure\ndata: {json.dumps(shown)}\n\n".encode())
         except OSError:
             return  # the page was closed or reloaded
 
@@ -408,6 +530,10 @@ class PreviewServer(LocalServer):
         """Tell every open page to reload (after a successful build)."""
         self.channel.announce()
 
+    def show_failure(self, failure):
+        """Show ``failure`` (see failure_shown) on every open page until the next reload."""
+        self.channel.report_failure(failure)
+
     def stop(self):
         self.channel.close()  # ends the open event streams
         super().stop()
@@ -417,15 +543,32 @@ class PreviewServer(LocalServer):
 
 
 class ChangeFilter(watchfiles.DefaultFilter):
-    """watchfiles' defaults (.swp, ~, .#*, __pycache__, .git...) plus other editors' temporary files."""
+    """Changes to files a build may read: watchfiles' defaults (.swp, ~, .#*, __pycache__, .git...)
+    are left out, and so are other editors' and tools' temporary files."""
 
     ignore_entity_patterns = (
         *watchfiles.DefaultFilter.ignore_entity_patterns,
-        r"^4913$",            # vim's test of the folder
-        r"^#.*#$",            # emacs auto-save
-        r"^\.goutputstream-",  # gedit
+        r"^\.",                  # hidden: Pelican's IGNORE_FILES leaves them out too (gedit's .goutputstream-...)
+        r"^\d+$",                # vim's test of the folder: 4913, or 5036, 5159... while that one exists
+        r"^sed[A-Za-z0-9]{6}$",  # sed -i's copy being written
+        r"^#.*#$",               # emacs auto-save
         r"\.kate-swp$",
     )
+
+    def __init__(self, ignore_paths=(), static_folders=()):
+        super().__init__(ignore_paths=[str(p) for p in ignore_paths])
+        self.static_folders = tuple(Path(p) for p in static_folders)
+
+    def __call__(self, change, path):
+        return super().__call__(change, path) and self._may_be_read(Path(path))
+
+    def _may_be_read(self, path):
+        """Pelican's readers choose files by their extension: a name without one (a temporary
+        file's) is a source only where files are copied whatever their name (CNAME), or as a
+        folder moved in with its posts."""
+        if path.suffix or path.is_dir():
+            return True
+        return any(folder == path or folder in path.parents for folder in self.static_folders)
 
 
 @dataclass
@@ -440,6 +583,7 @@ class Watcher:
 
     paths: object                      # callable returning the paths to watch
     ignore_paths: tuple = ()
+    static_folders: object = tuple     # callable returning the folders copied as they are (ChangeFilter)
     step_ms: int = 100                 # quiet time that ends a burst of changes
     debounce_ms: int = 1600            # longest a burst is gathered
     ready: threading.Event = field(default_factory=threading.Event)  # set once changes are being recorded
@@ -452,7 +596,7 @@ class Watcher:
             for file in watched_files:
                 signatures.setdefault(file, _signature(file))
             changes = watchfiles.watch(
-                *paths, watch_filter=ChangeFilter(ignore_paths=[str(p) for p in self.ignore_paths]),
+                *paths, watch_filter=ChangeFilter(self.ignore_paths, self.static_folders()),
                 debounce=self.debounce_ms, step=self.step_ms, stop_event=stop,
                 rust_timeout=200, yield_on_timeout=True)
             first, watch_again = True, False
@@ -508,19 +652,27 @@ class LivePreview:
         self._thread = None
 
     def handle(self, changed):
-        """Rebuild after ``changed`` (paths), announce it, return the Rebuild."""
+        """Rebuild after ``changed`` (paths), announce it (or show its errors), return the Rebuild."""
         changed = tuple(sorted(Path(p) for p in changed))
-        try:
-            outcome = Rebuild(changed, report=self.rebuild(changed))
-        except Exception as exc:
-            logger.debug("rebuild after %s failed", describe_changes(changed), exc_info=True)
-            outcome = Rebuild(changed, error=exc)
-        else:
+        with ErrorLines() as logged:
+            report, error = self._rebuild(changed)
+        outcome = Rebuild(changed, report=report, error=error, errors=tuple(logged.lines))
+        if outcome.ok:
             self.server.reload()
+        elif not outcome.restart:
+            self.server.show_failure(outcome.failure())
         logger.debug("%s", outcome.line())
         self.on_outcome(outcome)
         self._follow_up(outcome)
         return outcome
+
+    def _rebuild(self, changed):
+        """(the report, None), or (None, the error that stopped the build)."""
+        try:
+            return self.rebuild(changed), None
+        except Exception as exc:
+            logger.debug("rebuild after %s failed", describe_changes(changed), exc_info=True)
+            return None, exc
 
     def _follow_up(self, outcome):
         """Work that may wait until the pages have reloaded (the search index after a fast rebuild)."""
@@ -626,16 +778,18 @@ def main(argv=None):
               file=sys.stderr)
         return EXIT_FAILURE
     preview = Preview(args.settings, args.output, server.url)
-    watcher = Watcher(preview.watched_paths, ignore_paths=(preview.output,))
+    watcher = Watcher(preview.watched_paths, ignore_paths=(preview.output,), static_folders=preview.static_folders)
     live = LivePreview(preview.rebuild, server, watcher, on_outcome=_print_outcome)
     try:
-        try:
-            print(preview.build().summary(), flush=True)
-        except Exception as exc:
-            if args.debug:
-                logger.exception("the first build failed")
-            print(f"Build failed: {describe_failure(exc)}; serving what {args.output}/ holds until a change "
-                  "builds again", file=sys.stderr, flush=True)
+        with ErrorLines() as logged:
+            try:
+                print(preview.build().summary(), flush=True)
+            except Exception as exc:
+                server.show_failure(failure_shown("The first build failed", exc, logged.lines))
+                if args.debug:
+                    logger.exception("the first build failed")
+                print(f"Build failed: {describe_failure(exc)}; serving what {args.output}/ holds until a change "
+                      "builds again", file=sys.stderr, flush=True)
         live.start()
         watched = ", ".join(display_path(p) + ("/" if p.is_dir() else "") for p in preview.watched_paths())
         print(f"Serving {server.url}/ (rebuilt and reloaded on every change to {watched}); Ctrl-C stops",
