@@ -1,4 +1,4 @@
-"""Delivery hardening (issue 21): listmonk's late creations and send_at, credentials in messages, test sends.
+"""Delivery hardening: listmonk's late creations and send_at, credentials in messages, test sends.
 
 Every test observes a real provider stand-in (the loopback fakes, the SMTP
 server of smtp_server.py) or the real deliver command's exit code and output.
@@ -25,7 +25,8 @@ from test_delivery_killed import TOKEN as KILLED_TOKEN
 from test_delivery_killed import Editor
 from small_project import SmallProject
 from smtp_server import SmtpServer
-from test_delivery_listmonk import LISTS, SUBSCRIBERS, TOKEN, ListmonkWorld, replace_route
+from test_delivery_listmonk import LISTS, SUBSCRIBERS, TOKEN, replace_route
+from test_delivery_listmonk import fake, world  # noqa: F401 - the same listmonk stand-in
 from test_delivery_smtp import SmtpWorld
 
 CAMPAIGNS = r"/api/campaigns"
@@ -33,15 +34,6 @@ CAMPAIGNS = r"/api/campaigns"
 CREDENTIAL = re.compile(r"USER|KEY|TOKEN|PASSWORD|SECRET")
 
 
-@pytest.fixture
-def fake():
-    with ListmonkFake(users={"publisher": TOKEN}, lists=LISTS, subscribers=SUBSCRIBERS) as server:
-        yield server
-
-
-@pytest.fixture
-def world(fake):
-    return ListmonkWorld(fake)
 
 
 def deliver(world, ledger, campaigns, action=Action()):

@@ -52,7 +52,7 @@ class Campaign:
         if self.message is not None:
             message = email.message_from_bytes(self.message.as_bytes(), policy=policy.default)
             message.replace_header("Subject", subject)
-            _replace_in_parts(message, self.placeholder, self.archive_url)
+            replace_in_parts(message, self.placeholder, self.archive_url)
         return dataclasses.replace(self, subject=subject, html=html, text=text, message=message)
 
     def with_unsubscribe(self, replacement, html=None, text=None):
@@ -94,7 +94,7 @@ def read_campaign(path, placeholder=UNSUBSCRIBE_PLACEHOLDER):
     )
 
 
-def _replace_in_parts(message, placeholder, url):
+def replace_in_parts(message, placeholder, url):
     """``placeholder`` becomes ``url`` in every text part (escaped in HTML)."""
     for part in message.walk():
         if part.get_content_maintype() != "text" or part.is_multipart():

@@ -39,7 +39,6 @@ that did receive it can recognise the copy.
 
 import email
 import hashlib
-import html
 import ipaddress
 import logging
 import secrets
@@ -47,11 +46,12 @@ import smtplib
 import ssl
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
 from urllib.parse import quote
 
 from ..base import DRAFT, BaseBackend, Remote
+from ..campaign import replace_in_parts
 from ..errors import (AuthenticationError, ConfigurationError, DeliveryError, InvalidRequest,
                       ProviderUnavailable, blank)
 from ..subscribers import normalise_address, readers
@@ -251,17 +251,7 @@ class SmtpBackend(BaseBackend):
         message.set_raw("List-Unsubscribe", ",\r\n ".join(targets))
         if url:
             message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        placeholder = campaign.placeholder
-        for part in message.walk():
-            if part.get_content_maintype() != "text" or part.is_multipart():
-                continue
-            content = part.get_content()
-            if placeholder not in content:
-                continue
-            subtype = part.get_content_subtype()
-            target = url or mailto
-            content = content.replace(placeholder, html.escape(target) if subtype == "html" else target)
-            MIMEPart.set_content(part, content, subtype=subtype, charset="utf-8", cte="quoted-printable")
+        replace_in_parts(message, campaign.placeholder, url or mailto)
         return message
 
     def close(self):
