@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import Pelican
-from pelican.log import console
+from pelican.log import LimitFilter, console
 from pelican.settings import read_settings
 
 from publisher.progress import plural
@@ -77,6 +77,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     The folders of builds that were killed (SIGKILL, a machine stopped) go first; those of
     builds still running (an `invoke serve` rebuild) stay (see publisher.work_folder)."""
     started = time.perf_counter()
+    _forget_logged_messages()
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     work = WorkFolder(output, "building")
@@ -85,6 +86,14 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
         return _build_into(work.path, settings_file, output, overrides, started)
     finally:
         work.release()  # once the folder is output/, or deleted
+
+
+def _forget_logged_messages():
+    """Pelican's loggers drop an info or warning line already logged once in the process
+    (LimitFilter's class-wide memory): each build, such as each rebuild of `invoke serve`,
+    says its own lines again."""
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
 
 
 def _build_into(staging, settings_file, output, overrides, started):
