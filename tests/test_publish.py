@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import ROOT
 from fake_providers.listmonk import ListmonkFake
@@ -314,3 +315,24 @@ def test_a_bad_delivery_setting_exits_2_before_building(tmp_path, listmonk, caps
     err = capsys.readouterr().err
     assert "'carrier-pigeon' is not a backend" in err and "deployed" not in err
     assert not (project.folder / "output").exists() and listmonk.requests == []
+
+
+def test_publish_deletes_a_late_duplicate_the_ledger_says_may_exist(project, listmonk, capsys):
+    """A creation whose answer was lost lands after the run (twin_possible in the ledger): the next
+    publish looks again even though the draft is settled, and deletes the stray draft."""
+    assert project.publish() == 0
+    [create] = [r for r in listmonk.requests if r.method == "POST" and r.path == "/api/campaigns"
+                and r.body["name"] == "issue-2-fr"]
+    late = requests.post(f"{listmonk.url}/api/campaigns", json=create.body, timeout=10,
+                         headers={"Authorization": create.headers["authorization"]})
+    late.raise_for_status()
+    ledger_file = project.folder / "ledger.json"
+    ledger = json.loads(ledger_file.read_text())
+    ledger["entries"]["issue-2-fr"]["listmonk"]["twin_possible"] = True
+    ledger_file.write_text(json.dumps(ledger))
+    capsys.readouterr()
+
+    assert project.publish() == 0
+    assert campaign_names(listmonk) == ["issue-1-en", "issue-1-fr", "issue-2-en", "issue-2-fr"]
+    assert [campaign["id"] for campaign in listmonk.deleted] == [late.json()["data"]["id"]]
+    assert not json.loads(ledger_file.read_text())["entries"]["issue-2-fr"]["listmonk"]["twin_possible"]
