@@ -7,7 +7,8 @@
 
 Each command writes new files only, never over an existing one, prints their
 paths on stdout and what to do next on stderr. A refusal is one line naming
-the file in the way and what to write instead; the exit status is then 1.
+the file in the way and what to write instead; the exit status is then 1
+(2 when the settings file is missing, as for publish).
 Every command takes --settings (pelicanconf.py by default): the content
 folder, the languages, the taxonomy and the time zone come from there.
 
@@ -41,7 +42,6 @@ from unidecode import unidecode
 
 from placeholders import MARK, marked
 
-EXIT_REFUSED = 1
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 SLUG_LENGTH = 70
 # A metadata line as Python-Markdown's meta extension reads it; indented lines continue the previous one.
@@ -109,6 +109,14 @@ TEXT = {
 class AuthoringError(Exception):
     """The command refuses; the message names the file in the way and what to do."""
 
+    exitcode = 1   # as a content error of publish
+
+
+class SettingsMissing(AuthoringError):
+    """No settings file where the command looks: a setting problem, exit 2 as for publish."""
+
+    exitcode = 2
+
 
 @dataclass
 class Created:
@@ -152,7 +160,7 @@ class Site:
 
     def __init__(self, settings_file="pelicanconf.py"):
         if not Path(settings_file).is_file():
-            raise AuthoringError(f"{settings_file}: no such settings file; run the command from the project's "
+            raise SettingsMissing(f"{settings_file}: no such settings file; run the command from the project's "
                                  "folder or name the file with --settings")
         self.settings = settings = read_settings(str(settings_file))
         for folder in settings.get("PLUGIN_PATHS") or []:
@@ -745,7 +753,7 @@ def main(argv=None):
             created = newsletter_new(site, args.date)
     except AuthoringError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        return exc.exitcode
     for path in created.paths:
         print(site.relative(path))
     for note in created.notes:

@@ -406,3 +406,12 @@ def test_a_draft_can_be_translated_at_once_and_long_titles_give_short_slugs(proj
     build_cleanly(project, caplog)
     assert (project.output / f"drafts/{slug}.html").is_file()
     assert (project.output / f"en/drafts/{translated}.html").is_file()
+
+
+def test_a_missing_settings_file_is_a_setting_error(tmp_path, monkeypatch, capsys):
+    """Exit 2, as publish gives for a wrong setting; the line says where to run the command."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "new-post", "Un titre")
+    assert (status, out) == (2, "")
+    assert err == ("new-post: conf.py: no such settings file; run the command from the project's folder "
+                   "or name the file with --settings\n")
