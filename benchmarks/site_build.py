@@ -320,7 +320,7 @@ def notes(result_rows):
                "social cards, the compiled templates and the search index "
                "come from cache/, and every page is still rendered (one process per core) into a new folder "
                "(publisher.build builds aside); a file with the previous build's bytes is a hard link to the "
-               "previous file rather than a new one (publisher/unchanged.py).")
+               "previous file rather than a new one (sitekit/unchanged.py).")
     out.append("full, edit one post: one untranslated post's body changed, then the warm rebuild's command again.")
     out.append(f"serve, edit one post: `invoke serve`'s loop in one process (benchmarks/edit_loop.py): its full "
                f"build once, then {SERVE_EDITS} edits of the same post's text, each rebuilt by the fast path "

@@ -41,6 +41,7 @@ from pelican.settings import read_settings
 from unidecode import unidecode
 
 from placeholders import MARK, marked
+from sitekit.metadata import positive_whole_number
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 SLUG_LENGTH = 70
@@ -616,7 +617,7 @@ def newsletter_new(site, date=None):
     issues = [site.read(path) for path in _markdown_files(folder)]
     numbers = {}
     for entry in issues:
-        number = _whole(entry.get("issue"))
+        number = positive_whole_number(entry.get("issue"))
         if number is not None:
             numbers.setdefault(number, []).append(entry)
     number = max(numbers, default=0) + 1
@@ -663,27 +664,19 @@ def newsletter_new(site, date=None):
     return Created(written, notes)
 
 
-def _whole(value):
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
-
-
 def _issue_prefix(site, folder, lang):
     """How this language's latest issue is named ("numero-" for numero-2.md), else the usual name."""
     named = {}
     for path in _markdown_files(folder):
         match = ISSUE_FILE_NAME.match(path.stem)
-        if match and _whole(site.read(path).get("issue")) == int(match["number"]):
+        if match and positive_whole_number(site.read(path).get("issue")) == int(match["number"]):
             named[int(match["number"])] = match["prefix"]
     return named[max(named)] if named else ISSUE_FILE_PREFIX.get(lang, "issue-")
 
 
 def _previous_issue(site, issues, lang, number):
-    mine = [e for e in issues if e.lang == lang and (_whole(e.get("issue")) or number) < number]
-    return max(mine, key=lambda e: _whole(e.get("issue")), default=None)
+    mine = [e for e in issues if e.lang == lang and (positive_whole_number(e.get("issue")) or number) < number]
+    return max(mine, key=lambda e: positive_whole_number(e.get("issue")), default=None)
 
 
 def _posts_between(site, lang, since, until):

@@ -24,8 +24,8 @@ from pelican.log import LimitFilter, console
 from pelican.settings import read_settings
 
 from publisher.progress import plural
-from publisher.unchanged import PREVIOUS_KEY, Kept, keep_unchanged
-from publisher.work_folder import WorkFolder
+from sitekit.unchanged import PREVIOUS_KEY, Kept, keep_unchanged
+from sitekit.work_folder import WorkFolder, delete_detached, retired_name, retired_prefix, swap_into_place
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     """Build into a sibling folder, then replace ``output`` with it; return a BuildReport.
 
     The folders of builds that were killed (SIGKILL, a machine stopped) go first; those of
-    builds still running (an `invoke serve` rebuild) stay (see publisher.work_folder)."""
+    builds still running (an `invoke serve` rebuild) stay (see sitekit.work_folder)."""
     started = time.perf_counter()
     _forget_logged_messages()
     output = Path(output).resolve()
@@ -134,51 +134,16 @@ def _run_quietly(pelican):
         console.quiet = quiet
 
 
-def swap_into_place(staging, output, delete_in_background=False):
-    """Two renames: readers see the old site or the new one, never a half-written one.
-
-    ``delete_in_background``: the previous folder is deleted by a process of its own (see
-    _delete_detached) rather than before this returns."""
-    retired = _retired_name(output)
-    if output.exists():
-        output.rename(retired)
-    staging.rename(output)
-    if not retired.exists():
-        return
-    if delete_in_background:
-        _delete_detached([retired])
-    else:
-        shutil.rmtree(retired, ignore_errors=True)
-
-
 def _delete_leftovers(output, killed_builds=()):
     """Previous sites whose deletion was cut short (the machine stopped meanwhile), and the
-    folders of builds that were killed (see publisher.work_folder)."""
+    folders of builds that were killed (see sitekit.work_folder)."""
     for folder in killed_builds:
         # Renamed at once, so that no sweep takes it for a build's folder while `rm` works.
         with contextlib.suppress(FileNotFoundError):  # another build took it meanwhile
-            folder.rename(_retired_name(output))
-    leftovers = list(output.parent.glob(f"{glob.escape(_retired_prefix(output))}*"))
+            folder.rename(retired_name(output))
+    leftovers = list(output.parent.glob(f"{glob.escape(retired_prefix(output))}*"))
     if leftovers:
-        _delete_detached(leftovers)
-
-
-def _retired_prefix(output):
-    return f".{output.name}.old-"
-
-
-def _retired_name(output):
-    return output.with_name(f"{_retired_prefix(output)}{uuid.uuid4().hex[:8]}")
-
-
-def _delete_detached(folders):
-    """Delete ``folders`` without waiting: a thousand-post site is thousands of files, over a
-    second of unlinking the editor need not wait for. A shell starts `rm` in the background
-    and exits at once, so `rm` goes on (detached from this process and its terminal) when the
-    build's process ends, and no child is left for it to reap."""
-    subprocess.run(["sh", "-c", 'rm -rf -- "$@" &', "sh", *map(str, folders)], check=False,
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   start_new_session=True)
+        delete_detached(leftovers)
 
 
 def main(argv=None):

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from publisher.work_folder import WorkFolder
+from sitekit.work_folder import WorkFolder
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from pelican.paginator import Paginator
 from pelican.writers import Writer
 
 from newsletter.delivery.ledger import atomic_write
-from publisher.unchanged import PREVIOUS_KEY, WrittenOnClose
+from sitekit.unchanged import PREVIOUS_KEY, WrittenOnClose
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""publisher.file_aside: a file is replaced whole or left as it was."""
+"""sitekit.file_aside: a file is replaced whole or left as it was."""
 
 import os
 import stat
 
 import pytest
 
-from publisher.file_aside import written_aside
+from sitekit.file_aside import written_aside
 
 
 def test_the_new_bytes_replace_the_file_in_a_folder_made_for_it(tmp_path):

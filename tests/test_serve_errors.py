@@ -20,7 +20,7 @@ from watchfiles import Change
 from conftest import ROOT
 from publisher.build import BuildReport
 from publisher.serve import ChangeFilter
-from publisher.unchanged import Kept
+from sitekit.unchanged import Kept
 from test_serve import POST, POST_URL, TIMEOUT, after_editing, live, small_project  # noqa: F401 (live: a fixture)
 
 GOOD_DATE = "Date: 2025-01-31 09:30"

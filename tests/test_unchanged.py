@@ -1,4 +1,4 @@
-"""A build keeps the previous build's file wherever the bytes are the same (publisher/unchanged.py).
+"""A build keeps the previous build's file wherever the bytes are the same (sitekit/unchanged.py).
 
 Unchanged files keep their inode and modification time; the files an edit changes are new;
 the site in place is never written into while the next one is built; the output is a clean
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from project_copy import assert_same_tree, build_copy, copy_project
-from publisher import unchanged
-from publisher.unchanged import Kept, keep_unchanged, write_output
+from sitekit import unchanged
+from sitekit.unchanged import Kept, keep_unchanged, write_output
 
 EDITED = "content/posts/fr/linkedin-sans-s-epuiser.md"
 EDITED_PAGE = Path("linkedin-sans-s-epuiser/index.html")

@@ -8,7 +8,7 @@ another version of typography.py, is ignored and the build typesets again.
 
 from pathlib import Path
 
-from publisher.cache_file import CacheFile, ComputedByText, source_digest
+from sitekit.cache_file import CacheFile, ComputedByText, source_digest
 
 from .typography import french_html
 

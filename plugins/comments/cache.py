@@ -2,7 +2,7 @@
 
 One JSON file per provider: {"source": server, "threads": {key: {"fetched": iso time, "comments": [records]}}}.
 Entries fetched from another server (the local one, before a publish) are ignored.
-Written aside and renamed (publisher.file_aside), so a build stopped half-way never
+Written aside and renamed (sitekit.file_aside), so a build stopped half-way never
 leaves a broken cache behind.
 """
 
@@ -10,7 +10,7 @@ import json
 import logging
 from datetime import datetime, timezone
 
-from publisher.file_aside import written_aside
+from sitekit.file_aside import written_aside
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ State lives in one CommentsState stored in the settings of every language run
 import logging
 import os
 
-from publisher.plugin_list import lists_plugin
-from publisher.unchanged import previous_file, write_output
+from sitekit.plugin_list import lists_plugin
+from sitekit.unchanged import previous_file, write_output
 
 from . import feeds, threads
 from .providers import load_provider

@@ -11,7 +11,7 @@ from fnmatch import fnmatch
 import markdown
 from markdown import Markdown
 
-from publisher.cache_file import CacheFile
+from sitekit.cache_file import CacheFile
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import time
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from publisher.plugin_list import lists_plugin
+from sitekit.plugin_list import lists_plugin
 
 from .cache import ConversionCache, convert_ahead, fingerprint, markdown_files
 from .reader import CachingMarkdownReader

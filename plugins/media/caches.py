@@ -19,8 +19,8 @@ from pathlib import Path
 
 import PIL
 
-from publisher.cache_file import CacheFile, source_digest
-from publisher.linked_copy import put_linked
+from sitekit.cache_file import CacheFile, source_digest
+from sitekit.linked_copy import put_linked
 
 from . import images
 

@@ -9,6 +9,7 @@ from pelican.contents import Page, SkipStub
 from pelican.generators import Generator
 
 from newsletter.model import Issue, PostCard
+from sitekit.metadata import positive_whole_number
 
 from . import archive
 from .settings import ISSUE_URL, STATE_KEY
@@ -59,7 +60,7 @@ class NewsletterGenerator(Generator):
         page = self.readers.read_file(base_path=self.path, path=path, content_class=IssuePage, context=self.context)
         if isinstance(page, SkipStub):
             return None  # "Status: skip", or not text the site can carry (the bilingual plugin reports it)
-        number = _issue_number(page.metadata.get("issue"))
+        number = positive_whole_number(page.metadata.get("issue"))
         if number is None:
             self.state.report(page.source_path, "Issue", "missing or not a whole number; add a line such as 'Issue: 5'")
             return None
@@ -134,14 +135,6 @@ class NewsletterGenerator(Generator):
             page.newsletter_issue.posts = [self._card(post) for post in getattr(page, "digest_posts", ())]
         archive.write_pages(self, writer)
         ISSUES_WRITTEN.send(self)
-
-
-def _issue_number(value):
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _plain(html):

@@ -10,7 +10,7 @@ from bilingual.typography import french_html
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
-from publisher.plugin_list import lists_plugin
+from sitekit.plugin_list import lists_plugin
 
 from . import outbox, subscribe
 from .generator import NewsletterGenerator

@@ -9,8 +9,8 @@ import os
 import shutil
 
 from newsletter.message import build_message
-from publisher.build import swap_into_place
-from publisher.work_folder import WorkFolder
+from sitekit.work_folder import swap_into_place
+from sitekit.work_folder import WorkFolder
 
 from .settings import ARCHIVE_URL
 

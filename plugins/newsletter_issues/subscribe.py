@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from newsletter.render import in_language
-from publisher.plugin_list import lists_plugin
+from sitekit.plugin_list import lists_plugin
 
 from .settings import PRIVACY_URL, SUBSCRIBE_URL, NewsletterSettingsError
 

@@ -2,7 +2,7 @@
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from publisher.plugin_list import lists_plugin
+from sitekit.plugin_list import lists_plugin
 
 from .settings import STATE_KEY, load
 from .writer import DeferringWriter

@@ -8,7 +8,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from publisher.unchanged import write_output
+from sitekit.unchanged import write_output
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Page:
     template: object
     context: dict
     path: str = None
-    previous: str = None  # the file at its place in the site in place (publisher.unchanged)
+    previous: str = None  # the file at its place in the site in place (sitekit.unchanged)
 
     def write(self):
         try:

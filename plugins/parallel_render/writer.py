@@ -1,5 +1,5 @@
 """Pelican's Writer, noting pages instead of rendering them while a generator writes, and writing
-a file only when its bytes are not those of the site in place (publisher.unchanged)."""
+a file only when its bytes are not those of the site in place (sitekit.unchanged)."""
 
 import io
 import os
@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from publisher.unchanged import WrittenOnClose, previous_file, write_output
+from sitekit.unchanged import WrittenOnClose, previous_file, write_output
 
 from .render import Page, render_all
 from .settings import STATE_KEY

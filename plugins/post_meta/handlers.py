@@ -7,7 +7,7 @@ import os
 from jinja2 import pass_context
 from pelican.contents import Article, Page
 
-from publisher.cache_file import CacheFile, ComputedByText, source_digest
+from sitekit.cache_file import CacheFile, ComputedByText, source_digest
 
 from . import authors, code_blocks, details, jsonld
 from .settings import load

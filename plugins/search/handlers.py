@@ -9,7 +9,7 @@ plugin finds no state and is left alone.
 import logging
 import os
 
-from publisher.plugin_list import lists_plugin
+from sitekit.plugin_list import lists_plugin
 
 from . import indexer
 from .index_cache import FOLDER_NAME, IndexCache

@@ -18,8 +18,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from publisher.build import swap_into_place
-from publisher.linked_copy import link_or_copy
+from sitekit.work_folder import swap_into_place
+from sitekit.linked_copy import link_or_copy
 
 logger = logging.getLogger(__name__)
 

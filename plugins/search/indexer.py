@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
-from publisher.linked_copy import link_or_copy
+from sitekit.linked_copy import link_or_copy
 
 from .settings import BUNDLE_DIR
 

@@ -4,6 +4,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
+from sitekit.metadata import whole_number
+
 logger = logging.getLogger(__name__)
 
 
@@ -49,9 +51,8 @@ def _number(post, attribute, source):
     value = getattr(post, attribute, None)
     if value is None:
         return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
+    number = whole_number(value)
+    if number is None:
         field = attribute.replace("_", "-").title()
         message = f"{value!r} is not a whole number; write e.g. 2"
         build = source.settings.get("BILINGUAL_BUILD")
@@ -59,4 +60,4 @@ def _number(post, attribute, source):
             build.problems.add(build.relative_path(source.source_path), field, message)
         else:
             logger.error("%s: %s: %s", source.source_path, field, message)
-        return None
+    return number

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from publisher.linked_copy import put_linked
+from sitekit.linked_copy import put_linked
 
 from .render import HEIGHT, TITLE_SIZES, WIDTH, draw_card, save_card, stored_digest
 

@@ -17,7 +17,7 @@ The layout, 1200×630 (the size Open Graph and X previews expect):
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from publisher.file_aside import written_aside
+from sitekit.file_aside import written_aside
 
 from .text import fit_lines, shorten
 

@@ -1,6 +1,6 @@
 """Keep each URL once the content of a language run is final."""
 
-from publisher.plugin_list import lists_plugin
+from sitekit.plugin_list import lists_plugin
 
 # Where Pelican's generators keep what they read.
 CONTENT_LISTS = ("articles", "translations", "drafts", "drafts_translations",

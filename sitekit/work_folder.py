@@ -15,7 +15,10 @@ import fcntl
 import glob
 import logging
 import os
+import shutil
+import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -84,3 +87,38 @@ def _locked(parent):
         yield
     finally:
         os.close(descriptor)
+
+
+def swap_into_place(staging, output, delete_in_background=False):
+    """Two renames: readers see the old site or the new one, never a half-written one.
+
+    ``delete_in_background``: the previous folder is deleted by a process of its own (see
+    delete_detached) rather than before this returns."""
+    retired = retired_name(output)
+    if output.exists():
+        output.rename(retired)
+    staging.rename(output)
+    if not retired.exists():
+        return
+    if delete_in_background:
+        delete_detached([retired])
+    else:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def retired_prefix(output):
+    return f".{output.name}.old-"
+
+
+def retired_name(output):
+    return output.with_name(f"{retired_prefix(output)}{uuid.uuid4().hex[:8]}")
+
+
+def delete_detached(folders):
+    """Delete ``folders`` without waiting: a thousand-post site is thousands of files, over a
+    second of unlinking the editor need not wait for. A shell starts `rm` in the background
+    and exits at once, so `rm` goes on (detached from this process and its terminal) when the
+    build's process ends, and no child is left for it to reap."""
+    subprocess.run(["sh", "-c", 'rm -rf -- "$@" &', "sh", *map(str, folders)], check=False,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   start_new_session=True)

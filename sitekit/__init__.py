@@ -1,0 +1,8 @@
+"""What the build's plugins and the editor's commands share, below both of them.
+
+File primitives (a file written aside and renamed, a linked copy, work folders
+swapped into place), the cache file and its fingerprints, the files a build
+keeps from the previous one, whether a build lists a plugin, and how a
+metadata field's number is read. It imports neither plugins/ nor publisher/:
+both import it (tests/test_layers.py).
+"""
