@@ -534,8 +534,10 @@ class SelectiveWriter(Writer):
                 for name, item in self._html_pages]
 
 
-# How a template reaches the text of a post or page: article.summary, page.content...
-TEXT_ATTRIBUTE = re.compile(r"""\.(?:summary|content|get_summary|get_content)\b|\[\s*['"](?:summary|content)['"]\s*\]""")
+# How a template reaches the text of a post or page, or a value made from it: article.summary,
+# page.content, the reading time post_meta counts from the text, the cover it may take from it...
+TEXT_DERIVED = "summary|content|get_summary|get_content|reading_minutes|cover"
+TEXT_ATTRIBUTE = re.compile(rf"""\.(?:{TEXT_DERIVED})\b|\[\s*['"](?:{TEXT_DERIVED})['"]\s*\]""")
 
 
 def _reads_text(environment, name, known):

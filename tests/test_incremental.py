@@ -205,3 +205,21 @@ def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts
     shows = {name: _reads_text(environment, name, known) for name in environment.list_templates()}
     assert shows == {"base.html": False, "_summary.html": True, "index.html": True, "tag.html": True,
                      "archives.html": False, "chosen.html": True, "by_key.html": True}
+
+
+def test_a_value_made_from_the_text_counts_as_the_text():
+    """Reading time (and a cover taken from the text's first image) change with the text: a list that
+    shows only them is rendered again too."""
+    from jinja2 import DictLoader, Environment
+
+    from publisher.incremental import _reads_text
+
+    environment = Environment(loader=DictLoader({
+        "reading.html": "<li>{{ article.title }} · {{ article.reading_minutes }} min</li>",
+        "cover.html": '<img src="{{ article.cover.url }}">',
+        "by_key.html": "{{ article['reading_minutes'] }}",
+        "title_only.html": "{{ article.title }} {{ article.date }}",
+    }))
+    known = {}
+    shows = {name: _reads_text(environment, name, known) for name in environment.list_templates()}
+    assert shows == {"reading.html": True, "cover.html": True, "by_key.html": True, "title_only.html": False}

@@ -106,3 +106,38 @@ def test_french_typesetting_is_kept_between_builds_and_the_bytes_stay_the_same(p
     data = json.loads(cache_file.read_text(encoding="utf-8"))
     cache_file.write_text(json.dumps({**data, "fingerprint": "typography.py as it was before"}), encoding="utf-8")
     assert typesetting(build(project, "other-rules")).computed > 10
+
+
+def installed_extension(site_packages, module, distribution, version):
+    """A Markdown extension package ``module`` installed as ``distribution`` ``version`` (dist-info)."""
+    (site_packages / module).mkdir(parents=True, exist_ok=True)
+    (site_packages / module / "__init__.py").write_text(
+        "from markdown.extensions import Extension\n\n\nclass Nothing(Extension):\n    pass\n\n\n"
+        "def makeExtension(**options):\n    return Nothing(**options)\n")
+    info = site_packages / f"{distribution.replace('-', '_')}-{version}.dist-info"
+    for old in site_packages.glob(f"{distribution.replace('-', '_')}-*.dist-info"):
+        for file in old.iterdir():
+            file.unlink()
+        old.rmdir()
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n")
+    (info / "top_level.txt").write_text(f"{module}\n")
+
+
+def test_a_new_release_of_an_extension_s_package_is_a_new_fingerprint(tmp_path, monkeypatch):
+    """The conversions depend on the extensions' code, not only on Markdown's: a release of the
+    package an extension comes from (here named unlike its module) converts everything again."""
+    from markdown_cache.cache import _distributions_of, fingerprint
+
+    site_packages = tmp_path / "site-packages"
+    monkeypatch.syspath_prepend(str(site_packages))
+    config = {**pelicanconf.MARKDOWN, "extension_configs": {**pelicanconf.MARKDOWN["extension_configs"],
+                                                            "demo_footnotes_ext.notes": {}}}
+    installed_extension(site_packages, "demo_footnotes_ext", "Demo-Footnotes", "1.0")
+    before = json.loads(fingerprint(config))
+    assert before["packages"]["Demo-Footnotes"] == "1.0" and "pygments" in before["packages"]
+
+    installed_extension(site_packages, "demo_footnotes_ext", "Demo-Footnotes", "1.1")
+    _distributions_of.cache_clear()  # a later build: a new process
+    after = json.loads(fingerprint(config))
+    assert after["packages"]["Demo-Footnotes"] == "1.1" and after != before
