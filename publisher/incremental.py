@@ -38,7 +38,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 from pelican.paginator import Paginator
 from pelican.writers import Writer
 
-from newsletter.delivery.ledger import atomic_write
+from sitekit.file_aside import write_aside
 from sitekit.unchanged import PREVIOUS_KEY, WrittenOnClose
 
 logger = logging.getLogger(__name__)
@@ -517,7 +517,7 @@ class SelectiveWriter(Writer):
         if previous == data:
             return
         self._replaced.setdefault(path, previous)
-        atomic_write(path, data)
+        write_aside(path, data, permissions=0o644, durable=True)
         self.changed.append(os.path.relpath(path, self.output_path).replace(os.sep, "/"))
 
     def put_back(self):
@@ -526,7 +526,7 @@ class SelectiveWriter(Writer):
             if previous is None:
                 os.unlink(path)
             else:
-                atomic_write(path, previous)
+                write_aside(path, previous, permissions=0o644, durable=True)
 
     def pages_to_check(self, build):
         """The HTML pages rendered, as the link check takes them."""

@@ -29,3 +29,14 @@ def test_a_failure_midway_leaves_the_old_file_and_no_temporary_one(tmp_path):
             raise RuntimeError("cut short")
     assert path.read_text(encoding="utf-8") == "old"
     assert os.listdir(tmp_path) == ["cache.json"]
+
+
+@pytest.mark.parametrize("durable", [False, True])
+def test_bytes_replace_a_file_with_the_permissions_asked_and_nothing_beside(tmp_path, durable):
+    from sitekit.file_aside import write_aside
+
+    target = tmp_path / "site" / "page.html"
+    write_aside(target, b"<p>old</p>", permissions=0o644, durable=durable)
+    write_aside(target, b"<p>new</p>", permissions=0o644, durable=durable)
+    assert target.read_bytes() == b"<p>new</p>" and target.stat().st_mode & 0o777 == 0o644
+    assert [path.name for path in target.parent.iterdir()] == ["page.html"]
