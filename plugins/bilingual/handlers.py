@@ -154,7 +154,7 @@ def on_content_init(content):
     if not build:
         return
     _expose_hyphenated_fields(content)
-    content.lang = str(content.metadata.get("lang", _folder_language(content, build))).strip().lower()
+    content.lang = str(content.metadata.get("lang", _language_of_folder(content.source_path, build))).strip().lower()
     content.in_default_lang = content.lang == content.settings["DEFAULT_LANG"]
     content.translation_key = getattr(content, "translation_of", None) or getattr(content, "slug", None) or content.source_path
     checks.check_fields(content, build, isinstance(content, Article))
@@ -165,10 +165,6 @@ def on_content_init(content):
         build.problems.add(build.relative_path(content.source_path), *left)
     if content.lang.startswith("fr"):
         _apply_french_typography(content, build)
-
-
-def _folder_language(content, build):
-    return _language_of_folder(content.source_path, build)
 
 
 def _language_of_folder(source_path, build):
