@@ -80,12 +80,9 @@ def build_site(settings_file="publishconf.py", output="output", overrides=None):
     _forget_logged_messages()
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    work = WorkFolder(output, "building")
-    try:
+    with WorkFolder(output, "building") as work:  # released once the folder is output/, or deleted
         _delete_leftovers(output, work.leftovers)
         return _build_into(work.path, settings_file, output, overrides, started)
-    finally:
-        work.release()  # once the folder is output/, or deleted
 
 
 def _forget_logged_messages():

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sitekit.work_folder import WorkFolder
+from sitekit.work_folder import scratch_folder
 
 logger = logging.getLogger(__name__)
 
@@ -383,12 +383,9 @@ def _apply(plan, output, target):
     """
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
-    work = WorkFolder(target, "deploy")
-    try:
-        for leftover in work.leftovers:  # staged by a deploy that was killed
-            shutil.rmtree(leftover, ignore_errors=True)
+    with scratch_folder(target, "deploy") as staging:  # a killed deploy's staging goes first
         try:
-            staged = _stage(_arrival_order(plan), output, work.path)
+            staged = _stage(_arrival_order(plan), output, staging)
         except BaseException:
             if created:
                 shutil.rmtree(target, ignore_errors=True)
@@ -398,9 +395,6 @@ def _apply(plan, output, target):
         except OSError as exc:
             raise DeployError("folder", f"{target} is partly updated ({exc.filename}: {exc.strerror}); "
                                         "fix the cause and deploy again") from exc
-    finally:
-        shutil.rmtree(work.path, ignore_errors=True)
-        work.release()
 
 
 def _arrival_order(plan):
@@ -499,19 +493,14 @@ def _scratch_beside(destination, dry_run):
     if destination is None or dry_run or not destination.parent.is_dir():
         yield None  # a missing parent: rsync's own error names it
         return
-    try:
-        work = WorkFolder(destination, "rsync")
-    except OSError as exc:
-        raise DeployError("rsync", f"could not make a folder beside {destination} for the files being received "
-                                   f"({exc.filename}: {exc.strerror or exc}); let this user write in "
-                                   f"{destination.parent}") from exc
-    try:
-        for leftover in work.leftovers:  # of an rsync that was killed
-            shutil.rmtree(leftover, ignore_errors=True)
-        yield work.path
-    finally:
-        shutil.rmtree(work.path, ignore_errors=True)
-        work.release()
+    with contextlib.ExitStack() as stack:
+        try:  # an rsync that was killed left its own: removed first
+            folder = stack.enter_context(scratch_folder(destination, "rsync"))
+        except OSError as exc:
+            raise DeployError("rsync", f"could not make a folder beside {destination} for the files being "
+                                       f"received ({exc.filename}: {exc.strerror or exc}); let this user write in "
+                                       f"{destination.parent}") from exc
+        yield folder
 
 
 def rsync_command(output, options, dry_run=False, temp_dir=None):

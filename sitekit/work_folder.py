@@ -35,11 +35,35 @@ class WorkFolder:
             self.path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=target.parent))
             self._lock = _hold(self.path)
 
+    def remove_leftovers(self):
+        """Delete the folders of killed commands found beside the target (small ones: a
+        build's site is renamed and deleted in the background instead, see publisher.build)."""
+        for leftover in self.leftovers:
+            shutil.rmtree(leftover, ignore_errors=True)
+
     def release(self):
         """Drop the lock (once the folder is renamed into place or deleted)."""
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+@contextlib.contextmanager
+def scratch_folder(target, purpose):
+    """A WorkFolder for files that only pass through it: the leftovers of killed commands
+    removed first, the folder itself deleted at the end."""
+    with WorkFolder(target, purpose) as work:
+        work.remove_leftovers()
+        try:
+            yield work.path
+        finally:
+            shutil.rmtree(work.path, ignore_errors=True)
 
 
 def work_prefix(target, purpose):

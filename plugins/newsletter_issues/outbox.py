@@ -6,7 +6,6 @@ folder made aside and swapped in, so it never holds half of a build.
 
 import logging
 import os
-import shutil
 
 from newsletter.message import build_message
 from sitekit.work_folder import swap_into_place
@@ -22,13 +21,9 @@ def write(state, output):
         return None
     target = state.outbox(output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = WorkFolder(target, "building")
-    try:
-        for leftover in work.leftovers:  # a build killed while it wrote the outbox
-            shutil.rmtree(leftover, ignore_errors=True)
+    with WorkFolder(target, "building") as work:
+        work.remove_leftovers()  # of a build killed while it wrote the outbox
         _write_into(work.path, state, target)
-    finally:
-        work.release()
     logger.info("Outbox: %s", ", ".join(sorted(os.listdir(target))))
     return target
 
