@@ -33,22 +33,23 @@ def on_initialized(pelican):
 
 
 def on_articles_ready(generator):
-    _prepare(generator, "article", ARTICLE_GROUPS)
+    _prepare(generator, "article", _every_item(generator, ARTICLE_GROUPS))
 
 
 def on_pages_ready(generator):
-    _prepare(generator, "page", PAGE_GROUPS)
+    _prepare(generator, "page", _every_item(generator, PAGE_GROUPS))
 
 
-def _prepare(generator, kind, groups):
-    """Give every item its attributes; keep the cards of this run's language to write."""
+def _prepare(generator, kind, items, card_options=lambda item: {}):
+    """Give every item its attributes; keep the cards of this run's language to write.
+    ``card_options(item)``: what cards.attach takes besides (a card's slug and band)."""
     state = generator.settings.get(STATE_KEY)
     if state is None:
         return
     lang = generator.settings["DEFAULT_LANG"]
     pending = {}
-    for item in _every_item(generator, groups):
-        card = cards.attach(item, kind, generator.settings, state.config)
+    for item in items:
+        card = cards.attach(item, kind, generator.settings, state.config, **card_options(item))
         if card is not None and card.lang == lang:
             pending.setdefault(card.relative_path, card)
     state.pending[(lang, kind)] = pending
@@ -57,17 +58,7 @@ def _prepare(generator, kind, groups):
 def on_issues_read(generator, issues, newsletter_name):
     """The newsletter_issues plugin read this run's issues: each gets a card named
     after its number (its page is newsletter/<number>/), the newsletter in the band."""
-    state = generator.settings.get(STATE_KEY)
-    if state is None:
-        return
-    lang = generator.settings["DEFAULT_LANG"]
-    pending = {}
-    for page in issues:
-        card = cards.attach(page, "issue", generator.settings, state.config,
-                            slug=str(page.issue_number), band=newsletter_name)
-        if card is not None and card.lang == lang:
-            pending[card.relative_path] = card
-    state.pending[(lang, "issue")] = pending
+    _prepare(generator, "issue", issues, lambda page: {"slug": str(page.issue_number), "band": newsletter_name})
 
 
 def on_issues_written(generator):
