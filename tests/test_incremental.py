@@ -187,12 +187,18 @@ def test_a_post_quoted_by_a_paginated_list_renders_only_the_page_holding_it(
     assert_same_trees(tree(project.output), project.full_build())
 
 
-def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts():
+def templates_showing_the_text(templates):
+    """{template name: whether the edit loop renders it again after an edit of a post's text}."""
     from jinja2 import DictLoader, Environment
 
     from publisher.incremental import _reads_text
 
-    environment = Environment(loader=DictLoader({
+    environment, known = Environment(loader=DictLoader(templates)), {}
+    return {name: _reads_text(environment, name, known) for name in environment.list_templates()}
+
+
+def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts():
+    shows = templates_showing_the_text({
         "base.html": '<meta name="twitter:card" content="summary">{% block body %}{% endblock %}',
         "_summary.html": "<p>{{ article.summary }}</p>",
         "index.html": '{% extends "base.html" %}{% block body %}{% include "_summary.html" %}{% endblock %}',
@@ -200,9 +206,7 @@ def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts
         "archives.html": '{% extends "base.html" %}{% block body %}{{ article.title }}{% endblock %}',
         "chosen.html": "{% include article.template_name %}",
         "by_key.html": "{{ article['content'] }}",
-    }))
-    known = {}
-    shows = {name: _reads_text(environment, name, known) for name in environment.list_templates()}
+    })
     assert shows == {"base.html": False, "_summary.html": True, "index.html": True, "tag.html": True,
                      "archives.html": False, "chosen.html": True, "by_key.html": True}
 
@@ -210,16 +214,10 @@ def test_a_list_is_rendered_again_only_when_its_templates_show_the_text_of_posts
 def test_a_value_made_from_the_text_counts_as_the_text():
     """Reading time (and a cover taken from the text's first image) change with the text: a list that
     shows only them is rendered again too."""
-    from jinja2 import DictLoader, Environment
-
-    from publisher.incremental import _reads_text
-
-    environment = Environment(loader=DictLoader({
+    shows = templates_showing_the_text({
         "reading.html": "<li>{{ article.title }} · {{ article.reading_minutes }} min</li>",
         "cover.html": '<img src="{{ article.cover.url }}">',
         "by_key.html": "{{ article['reading_minutes'] }}",
         "title_only.html": "{{ article.title }} {{ article.date }}",
-    }))
-    known = {}
-    shows = {name: _reads_text(environment, name, known) for name in environment.list_templates()}
+    })
     assert shows == {"reading.html": True, "cover.html": True, "by_key.html": True, "title_only.html": False}

@@ -2,6 +2,7 @@
 script added to each HTML answer (never to the files), rebuilds when a file changes,
 reloads the open page, and keeps serving the last good site when a build fails."""
 
+import contextlib
 import os
 import queue
 import re
@@ -126,21 +127,29 @@ def test_a_saved_post_is_rebuilt_and_served_and_open_pages_are_told(live):
     assert "event: reload\n" in events
 
 
-@pytest.mark.browser
-def test_the_open_page_reloads_itself_with_the_new_title(live, browser):
+@contextlib.contextmanager
+def page_under_the_policy(browser):
+    """A new page of the shared browser, closed on leaving; the block must end with no line of the
+    console saying the Content-Security-Policy refused something (the live-reload script, its box)."""
     page = browser.new_page()
     refused = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)
     try:
+        yield page
+    finally:
+        page.close()
+    assert refused == []
+
+
+@pytest.mark.browser
+def test_the_open_page_reloads_itself_with_the_new_title(live, browser):
+    with page_under_the_policy(browser) as page:
         page.goto(live.url + POST_URL)
         expect(page.locator("h1")).to_have_text("Un article à commenter")
         live.edit(POST, "Title: Un article à commenter", "Title: Un titre tout neuf")
         expect(page.locator("h1")).to_have_text("Un titre tout neuf", timeout=TIMEOUT * 1000)
         expect(page).to_have_title(re.compile("^Un titre tout neuf"))
-    finally:
-        page.close()
-    assert refused == []
 
 
 def test_a_broken_post_keeps_the_previous_site_served_and_names_the_file(live, caplog):

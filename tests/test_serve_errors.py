@@ -21,7 +21,8 @@ from conftest import ROOT
 from publisher.build import BuildReport
 from publisher.serve import ChangeFilter
 from sitekit.unchanged import Kept
-from test_serve import POST, POST_URL, TIMEOUT, after_editing, live, small_project  # noqa: F401 (live: a fixture)
+from test_serve import (POST, POST_URL, TIMEOUT, after_editing, live, page_under_the_policy,  # noqa: F401 (live)
+                        small_project)
 
 GOOD_DATE = "Date: 2025-01-31 09:30"
 BAD_DATE = "Date: 2025-13-45 09:30"
@@ -132,11 +133,7 @@ def test_the_event_stream_tells_a_page_the_errors_until_a_build_succeeds(live):
 
 @pytest.mark.browser
 def test_the_open_page_shows_the_error_lines_then_the_fixed_page(live, browser):
-    page = browser.new_page()
-    refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    try:
+    with page_under_the_policy(browser) as page:
         page.goto(live.url + POST_URL)
         expect(page.locator("h1")).to_have_text("Un article à commenter")
         path = live.edit(POST, GOOD_DATE, BAD_DATE)
@@ -145,19 +142,13 @@ def test_the_open_page_shows_the_error_lines_then_the_fixed_page(live, browser):
         expect(failure).to_contain_text(f"Rebuild failed after {POST} changed")
         expect(failure).to_be_visible()
         # A page opened while the build is broken says it as well.
-        other = browser.new_page()
-        try:
+        with page_under_the_policy(browser) as other:
             other.goto(live.url + "/en/")
             expect(other.get_by_role("alert")).to_contain_text(DATE_ERROR, timeout=TIMEOUT * 1000)
-        finally:
-            other.close()
         path.write_text(path.read_text(encoding="utf-8").replace(BAD_DATE, GOOD_DATE).replace(
             "Title: Un article à commenter", "Title: Un article réparé"), encoding="utf-8")
         expect(page.locator("h1")).to_have_text("Un article réparé", timeout=TIMEOUT * 1000)
         expect(page.get_by_role("alert")).to_have_count(0)
-    finally:
-        page.close()
-    assert refused == []
 
 
 def test_the_command_shows_a_failed_first_build_on_the_pages(tmp_path):
