@@ -93,6 +93,9 @@ SCREENSHOTS = {
         "guest-post": {"fr": "referencement-local-commerces/", "en": "en/local-seo-for-neighbourhood-shops/"},
         "series-post": {"fr": "audit-seo-priorites/", "en": "en/seo-audit-setting-priorities/"},
         "tag": {"fr": "tag/seo/", "en": "en/tag/seo/"},
+        "code-post": {"fr": "newsletter-qui-se-fait-lire/", "en": "en/a-newsletter-people-actually-read/"},
+        "page": {"fr": "pages/a-propos/", "en": "en/pages/about/"},
+        "newsletter-issue": {"fr": "newsletter/2/", "en": "en/newsletter/2/"},
     },
 }
 

@@ -17,7 +17,8 @@ def test_the_screenshots_task_writes_its_png_files(tmp_path):
     assert result.returncode == 0, result.stderr
     names = sorted(path.name for path in tmp_path.glob("*.png"))
     expected = sorted(f"{lang}-{page}-{width}.png" for lang in ("fr", "en")
-                      for page in ("home", "post", "guest-post", "series-post", "tag") for width in (375, 1280))
+                      for page in ("home", "post", "guest-post", "series-post", "tag", "code-post", "page", "newsletter-issue")
+                      for width in (375, 1280))
     assert names == expected
     for name in names:
         with Image.open(tmp_path / name) as image:
