@@ -1,6 +1,6 @@
 """Full-site build times: bare Pelican, the project's full configuration, and Hugo when installed.
 
-    python -m benchmarks.site_build [--posts 1000] [--runs 3] [--json PATH] [--keep] [--no-hugo]
+    python -m benchmarks.site_build [--posts 1000] [--runs 3] [--json PATH] [--keep] [--no-hugo] [--against REV]
 
 A corpus of --posts French posts (half of them translated, benchmarks/corpus.py) is
 written once into a temporary folder. Then, --runs times, each build runs in a fresh
@@ -17,6 +17,11 @@ process into a fresh output folder, in this order:
                        then the same command again;
   serve, edit one post `invoke serve` in one process (benchmarks/edit_loop.py): a full build, then
                        edits of one post's text, each rebuilt by the fast path; the median rebuild.
+
+With --against REV (a git revision of this repository, e.g. HEAD or main~3), the same rounds also
+build with that revision's code (exported with `git archive` into the temporary folder): its cold
+build, warm rebuild and serve edit loop on the same corpus, right after this tree's, so the ratio
+"vs REV" pairs two measurements of one run on one machine.
 
 Each row gives the median wall time over the runs with its min and max, the CPU time
 (user + system) of the median run, the peak resident set size, the HTML files written
@@ -170,12 +175,44 @@ def tail(logs, lines=5):
 
 # --- The builds -----------------------------------------------------------------------------------------
 
+@dataclass
+class Code:
+    """The code a full build runs: this tree, or a revision exported beside the corpus (--against)."""
+    label: str           # "" for this tree, else the revision as given
+    root: Path
+    settings: Path       # the corpus's settings naming this code's theme and plugins
+
+    def env(self):
+        path = os.pathsep.join(filter(None, [str(self.root), os.environ.get("PYTHONPATH")]))
+        return {**os.environ, "PYTHONPATH": path}
+
+    def named(self, row):
+        return f"{row} ({self.label})" if self.label else row
+
+
+def exported_revision(revision, workdir, corpus):
+    """``revision`` of this repository as files under ``workdir`` (git archive), with the corpus's settings for it."""
+    root = workdir / "against"
+    root.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"site build benchmark: --against {revision}: "
+                         f"{archive.stderr.decode(errors='replace').strip() or 'git archive failed'}")
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+    settings = corpus.folder / "full-against.py"
+    settings.write_text(corpus_module.FULL_SETTINGS.format(project=str(root)), encoding="utf-8")
+    return Code(revision, root, settings)
+
+
 class Bench:
-    def __init__(self, workdir, corpus, hugo_site, runs, progress):
+    def __init__(self, workdir, corpus, hugo_site, runs, progress, against=None):
         self.workdir, self.corpus, self.hugo_site, self.runs = workdir, corpus, hugo_site, runs
         self.say = progress
-        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        self.rows = {name: Row(name) for name in (BARE, HUGO, FULL, WARM, EDIT, SERVE) if name != HUGO or hugo_site}
+        self.code = Code("", ROOT, corpus.full_settings)
+        self.codes = [self.code] + ([against] if against else [])
+        names = [BARE] + [code.named(row) for code in self.codes for row in (FULL, WARM, EDIT, SERVE)] + [HUGO]
+        self.rows = {name: Row(name) for name in names if name != HUGO or hugo_site}
         untranslated = corpus.untranslated()
         self.edited = corpus.content / (untranslated[-1] if untranslated else corpus.posts[0]).path("fr")
 
@@ -190,29 +227,31 @@ class Bench:
                    "--cacheDir", str(folder / "hugo-cache")]
         return self.record(HUGO, command, self.hugo_site, output, folder)
 
-    def full(self, name, folder, output, cache):
-        command = [PYTHON, "-m", "publisher.build", "--settings", str(self.corpus.full_settings),
+    def full(self, code, name, folder, output, cache):
+        command = [PYTHON, "-m", "publisher.build", "--settings", str(code.settings),
                    "--output", str(output), "--set", f"CACHE_PATH={cache}"]
-        return self.record(name, command, self.corpus.folder, output, folder)
+        return self.record(code.named(name), command, self.corpus.folder, output, folder, code.env())
 
-    def serve_edit(self, folder, cache):
+    def serve_edit(self, code, folder, cache):
         """serve's edit loop (benchmarks/edit_loop.py): its row shows the median time of one rebuild."""
         output, figures = folder / "serve-output", folder / "edit-loop.json"
-        command = [PYTHON, "-m", "benchmarks.edit_loop", "--settings", str(self.corpus.full_settings),
+        command = [PYTHON, "-m", "benchmarks.edit_loop", "--settings", str(code.settings),
                    "--output", str(output), "--cache", str(cache), "--post", str(self.edited),
                    "--edits", str(SERVE_EDITS), "--json", str(figures)]
-        run = self.record(SERVE, command, self.corpus.folder, output, folder)
+        name = code.named(SERVE)
+        run = self.record(name, command, self.corpus.folder, output, folder, code.env())
         if run.exit_code == 0:
             loop = json.loads(figures.read_text(encoding="utf-8"))
             run.seconds = loop["median_seconds"]
             run.cpu_seconds = statistics.median(edit["cpu_seconds"] for edit in loop["edits"])
             run.report = (f"first build {loop['first_build_seconds']:.1f} s; each edit: "
                           + ", ".join(f"{e['rendered']} rendered, {e['written']} written" for e in loop["edits"]))
-            self.say(f"  {SERVE}: {run.seconds:.2f} s a rebuild ({run.report})")
+            self.say(f"  {name}: {run.seconds:.2f} s a rebuild ({run.report})")
         shutil.rmtree(output, ignore_errors=True)
 
-    def record(self, name, command, cwd, output, folder):
-        run = measured(command, cwd, self.env, folder / "logs" / name.replace(", ", "-").replace(" ", "-"))
+    def record(self, name, command, cwd, output, folder, env=None):
+        env = env or self.code.env()
+        run = measured(command, cwd, env, folder / "logs" / name.replace(", ", "-").replace(" ", "-"))
         if run.exit_code == 0:
             run.pages_root, run.pages_en = count_pages(output)
             self.say(f"  {name}: {run.seconds:.2f} s, {run.maxrss_mib:.0f} MiB, "
@@ -235,15 +274,20 @@ class Bench:
         if self.hugo_site:
             self.hugo(folder / "hugo")
             shutil.rmtree(folder / "hugo", ignore_errors=True)
-        output, cache = folder / "full" / "output", folder / "full" / "cache"
-        if self.full(FULL, folder / "full", output, cache).exit_code == 0:
-            self.full(WARM, folder / "full", output, cache)
+        for index, code in enumerate(self.codes):
+            self.full_builds(code, folder / f"full-{index}", number)
+
+    def full_builds(self, code, folder, number):
+        """Cold, warm and edited builds, then serve's edit loop, with one code; the post edited once a round."""
+        output, cache = folder / "output", folder / "cache"
+        if self.full(code, FULL, folder, output, cache).exit_code == 0:
+            self.full(code, WARM, folder, output, cache)
             self.edit(number)
-            self.full(EDIT, folder / "full", output, cache)
-            self.serve_edit(folder / "full", cache)
-        shutil.rmtree(folder / "full" / "output", ignore_errors=True)
+            self.full(code, EDIT, folder, output, cache)
+            self.serve_edit(code, folder, cache)
+        shutil.rmtree(output, ignore_errors=True)
         with contextlib.suppress(OSError):
-            shutil.rmtree(folder / "full" / "outbox")
+            shutil.rmtree(folder / "outbox")
 
 
 # --- Machine and report -------------------------------------------------------------------------------
@@ -299,6 +343,9 @@ def format_table(result):
                   + (f"hugo {m['hugo']}" if m["hugo"] else "hugo not installed")]
     if not result["hugo_measured"]:
         lines.append(HUGO_MISSING if not m["hugo"] else "hugo: skipped (--no-hugo)")
+    if result.get("paired"):
+        lines += ["", f"Paired against {result['against']} (same corpus, same rounds, this tree first):"]
+        lines += [f"  {line}" for line in result["paired"]]
     lines += [""] + [f"- {note}" for note in result["notes"]]
     return "\n".join(lines)
 
@@ -330,7 +377,20 @@ def notes(result_rows):
     return out
 
 
-def run(posts, runs, seed=corpus_module.SEED, hugo=True, keep=False, progress=None):
+def paired(rows, against):
+    """Lines comparing this tree's rows with the same rows of the --against revision, measured in the same run."""
+    by_name = {row["name"]: row for row in rows}
+    lines = []
+    for name in (FULL, WARM, EDIT, SERVE):
+        ours, theirs = by_name.get(name), by_name.get(f"{name} ({against})")
+        if ours and theirs and ours["median_s"] and theirs["median_s"]:
+            ratio = ours["median_s"] / theirs["median_s"]
+            lines.append(f"{name}: {seconds(ours['median_s'])} against {seconds(theirs['median_s'])} for {against}: "
+                         f"{ratio:.2f}x ({'faster' if ratio < 1 else 'slower' if ratio > 1 else 'the same'})")
+    return lines
+
+
+def run(posts, runs, seed=corpus_module.SEED, hugo=True, keep=False, progress=None, against=None):
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     host = machine()  # before our own load
     workdir = Path(tempfile.mkdtemp(prefix="site-bench-"))
@@ -345,16 +405,16 @@ def run(posts, runs, seed=corpus_module.SEED, hugo=True, keep=False, progress=No
             write_hugo_site(corpus.folder, hugo_site)
         elif hugo:
             say(HUGO_MISSING)
-        bench = Bench(workdir, corpus, hugo_site, runs, say)
+        other = exported_revision(against, workdir, corpus) if against else None
+        bench = Bench(workdir, corpus, hugo_site, runs, say, other)
         for number in range(1, runs + 1):
             bench.round(number)
         baseline = bench.rows[BARE].median()
         rows = []
-        for name in (BARE, FULL, WARM, EDIT, SERVE, HUGO):
-            if name in bench.rows:
-                figures = bench.rows[name].figures(baseline)
-                figures["label"] = name
-                rows.append(figures)
+        for name in bench.rows:
+            figures = bench.rows[name].figures(baseline)
+            figures["label"] = name
+            rows.append(figures)
         words = [len(re.findall(r"\w+(?:['’-]\w+)*", path.read_text(encoding="utf-8").partition("\n\n")[2]))
                  for path in corpus.files("fr")[:50]]
         return {
@@ -363,7 +423,8 @@ def run(posts, runs, seed=corpus_module.SEED, hugo=True, keep=False, progress=No
                        "images": len(corpus_module.IMAGES), "seed": seed,
                        "edited_post": str(bench.edited.relative_to(corpus.folder))},
             "runs": runs, "machine": host, "hugo_measured": hugo_site is not None,
-            "rows": rows, "notes": notes(rows),
+            "rows": rows, "notes": notes(rows), "against": against,
+            "paired": paired(rows, against) if against else [],
             "workdir": str(workdir) if keep else None,
         }
     finally:
@@ -381,10 +442,12 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
     parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out even when it is installed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (corpus, logs) and print its path")
+    parser.add_argument("--against", metavar="REV",
+                        help="also build with this git revision's code in the same rounds, and print the ratios")
     args = parser.parse_args(argv)
     if args.posts < 1 or args.runs < 1:
         parser.error("--posts and --runs must be at least 1")
-    result = run(args.posts, args.runs, seed=args.seed, hugo=not args.no_hugo, keep=args.keep)
+    result = run(args.posts, args.runs, seed=args.seed, hugo=not args.no_hugo, keep=args.keep, against=args.against)
     print(format_table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
