@@ -10,6 +10,7 @@ until Isso is ready, so nobody polls or sleeps for it.
 
 import argparse
 import configparser
+import contextlib
 import os
 import socket
 import subprocess
@@ -108,10 +109,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not os.path.exists(args.config):
         parser.error(f"no Isso configuration at {args.config}")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve(args.config, args.fd)
-    except KeyboardInterrupt:
-        return 0
     return 0
 
 

@@ -4,6 +4,7 @@ import logging
 
 import requests
 
+from .base import BaseBackend
 from .errors import ConfigurationError, DeliveryError, OutcomeUnknown, ProviderUnavailable, blank, from_response
 from .retry import RetryPolicy
 
@@ -52,9 +53,6 @@ class HttpApi:
             raise ConfigurationError("a credential holds a line break or a space at an end (the request was not "
                                      "sent); check the environment variables named in NEWSLETTER['delivery']",
                                      provider=self.provider) from None
-        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
-            raise ProviderUnavailable(self._clean(f"cannot connect to {self.base_url} ({_reason(exc)})"),
-                                      provider=self.provider) from None
         except requests.ConnectionError as exc:
             if _never_sent(exc):
                 raise ProviderUnavailable(self._clean(f"cannot connect to {self.base_url} ({_reason(exc)})"),
@@ -84,8 +82,26 @@ class HttpApi:
         return blank(text, self.secrets)
 
 
+class HttpBackend(BaseBackend):
+    """A backend whose provider has a JSON API: ``self.api`` between open() and close()."""
+
+    api = None
+
+    def connect(self, base_url, headers=None, auth=None, secrets=None):
+        """Called by open(): ``secrets`` defaults to the settings named in SECRETS."""
+        self.api = HttpApi(provider=self.name, base_url=base_url, headers=headers, auth=auth, retry=self.retry,
+                           timeout=(5, self.timeout), secrets=self.secrets if secrets is None else secrets)
+
+    def close(self):
+        if self.api is not None:
+            self.api.close()
+            self.api = None
+
+
 def _never_sent(exc):
-    """A refused connection or an unknown host: the request never left."""
+    """A connect timeout, a TLS failure, a refused connection or an unknown host: the request never left."""
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+        return True
     text = repr(exc)
     return "NewConnectionError" in text or "NameResolutionError" in text or "Connection refused" in text
 

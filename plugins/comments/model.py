@@ -43,12 +43,6 @@ class Comment:
             url=safe_link(record.get("url")),
         )
 
-    def to_record(self):
-        return {
-            "id": self.id, "author": self.author, "created": self.created.isoformat(),
-            "html": self.html, "parent": self.parent, "website": self.website, "url": self.url,
-        }
-
 
 def _name(value):
     """The commenter's name as text; "" when nothing visible is left (the theme says "Anonymous")."""

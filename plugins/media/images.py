@@ -5,6 +5,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from sitekit.file_aside import written_aside
+
 RASTER = (".jpg", ".jpeg", ".png", ".webp")
 
 # EXIF orientations that turn the picture a quarter: browsers follow them,
@@ -55,10 +57,7 @@ def write_variant(source, target, width, quality):
         options["quality"] = quality
     if icc_profile:
         options["icc_profile"] = icc_profile
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Written aside then renamed: an interrupted build leaves no half image
     # that a later build would take as up to date.
-    partial = target.with_name(target.name + ".part")
-    resized.save(partial, format=kind, **options)
-    os.replace(partial, target)
+    with written_aside(target, binary=True, permissions=0o644) as stream:
+        resized.save(stream, format=kind, **options)

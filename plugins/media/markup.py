@@ -97,8 +97,3 @@ class Tag:
 def escape(text):
     """Escape text or a double-quoted attribute value (apostrophes stay readable)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def text_of(fragment):
-    """The text of an HTML fragment, tags removed and entities decoded."""
-    return html.unescape(re.sub(r"<[^>]*>", "", fragment)).strip()

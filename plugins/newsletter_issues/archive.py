@@ -44,12 +44,8 @@ def _write_feed(generator, feed_url, archive_url):
     feed.link(href=f"{site}/{archive_url}", rel="alternate", type="text/html")
     feed.link(href=f"{site}/{feed_url}", rel="self", type="application/atom+xml")
     feed.language(lang)
-    issues = generator.issues
-    if issues:
-        feed.updated(max(page.date for page in issues))
-    else:
-        feed.updated(datetime(2000, 1, 1, tzinfo=timezone.utc))
-    for page in issues:
+    feed.updated(max((page.date for page in generator.issues), default=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+    for page in generator.issues:
         entry = feed.add_entry(order="prepend")
         entry.id(f"{site}/{page.url}")
         entry.title(page.newsletter_issue.subject)

@@ -8,8 +8,7 @@ import logging
 import os
 
 from newsletter.message import build_message
-from sitekit.work_folder import swap_into_place
-from sitekit.work_folder import WorkFolder
+from sitekit.work_folder import WorkFolder, swap_into_place
 
 from .settings import ARCHIVE_URL
 

@@ -7,7 +7,6 @@ leaves its process running, or waits for an answer that never comes.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
+from sitekit.file_aside import written_aside
 from sitekit.linked_copy import link_or_copy
 
 from .settings import BUNDLE_DIR
@@ -119,7 +119,5 @@ def _sort_entry(entry):
     file has the same bytes whenever the site has, so a deploy does not move it for nothing."""
     data = json.loads(entry.read_text(encoding="utf-8"))
     # A new file rather than rewriting it: the kept bundle may share this one's inode.
-    sorted_entry = entry.with_name(entry.name + ".sorted")
-    sorted_entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-                            encoding="utf-8")
-    os.replace(sorted_entry, entry)
+    with written_aside(entry, permissions=0o644) as stream:
+        json.dump(data, stream, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -266,7 +266,6 @@ def fit_lines(text, face_at, sizes, width, max_lines):
         lines = wrap(text, measure, width)
         if len(lines) <= max_lines:
             return face, balanced_wrap(text, measure, width)
-    lines = wrap(text, measure, width)
     return face, lines[:max_lines - 1] + [shorten(" ".join(lines[max_lines - 1:]), measure, width)]
 
 

@@ -56,10 +56,10 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parseaddr
 
-from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
+from ..base import DRAFT, SCHEDULED, SENDING, SENT, Remote
 from ..errors import (ConfigurationError, DeliveryError, InvalidRequest, OutcomeUnknown, ProviderUnavailable,
                       ReconciliationNeeded)
-from ..http import HttpApi
+from ..http import HttpBackend
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ STATES = {
 STOPPED = {"suspended", "cancelling", "cancelled"}
 
 
-class BrevoBackend(BaseBackend):
+class BrevoBackend(HttpBackend):
     name = "brevo"
     idempotent_create = False
     DEFAULTS = {
@@ -87,10 +87,6 @@ class BrevoBackend(BaseBackend):
     }
     ENVIRONMENT = {"api_key": "BREVO_API_KEY", "base_url": "BREVO_BASE_URL"}
     SECRETS = ("api_key",)
-
-    def __init__(self, config, retry=None, timeout=30.0):
-        super().__init__(config, retry, timeout)
-        self.api = None
 
     @classmethod
     def check_settings(cls, settings, where):
@@ -120,14 +116,7 @@ class BrevoBackend(BaseBackend):
 
     def open(self):
         self.require("api_key")
-        self.api = HttpApi(provider=self.name, base_url=self.config["base_url"],
-                           headers={"api-key": str(self.config["api_key"])}, retry=self.retry,
-                           timeout=(5, self.timeout), secrets=self.secrets)
-
-    def close(self):
-        if self.api is not None:
-            self.api.close()
-            self.api = None
+        self.connect(self.config["base_url"], headers={"api-key": str(self.config["api_key"])})
 
     # Creating, and finding what a lost answer created.
 

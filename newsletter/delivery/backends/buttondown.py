@@ -42,10 +42,10 @@ import re
 import uuid
 from datetime import timezone
 
-from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
+from ..base import DRAFT, SCHEDULED, SENDING, SENT, Remote
 from ..errors import (AuthenticationError, ConfigurationError, DeliveryError,
                       ReconciliationNeeded)
-from ..http import HttpApi
+from ..http import HttpBackend
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ TAG_ID = re.compile(r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 MAX_PAGES = 1000   # a list longer than this is not trusted to be complete
 
 
-class ButtondownBackend(BaseBackend):
+class ButtondownBackend(HttpBackend):
     name = "buttondown"
     idempotent_create = True
     DEFAULTS = {
@@ -84,7 +84,6 @@ class ButtondownBackend(BaseBackend):
 
     def __init__(self, config, retry=None, timeout=30.0):
         super().__init__(config, retry, timeout)
-        self.api = None
         self._tag_ids = {}
 
     @classmethod
@@ -105,14 +104,7 @@ class ButtondownBackend(BaseBackend):
 
     def open(self):
         self.require("api_key")
-        self.api = HttpApi(provider=self.name, base_url=self.config["base_url"],
-                           headers={"Authorization": f"Token {self.config['api_key']}"},
-                           retry=self.retry, timeout=(5, self.timeout), secrets=self.secrets)
-
-    def close(self):
-        if self.api is not None:
-            self.api.close()
-            self.api = None
+        self.connect(self.config["base_url"], headers={"Authorization": f"Token {self.config['api_key']}"})
 
     def describe_audience(self, lang):
         audience = self.audience(lang)

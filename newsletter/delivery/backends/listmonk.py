@@ -71,9 +71,9 @@ import base64
 import dataclasses
 import logging
 
-from ..base import DRAFT, SCHEDULED, SENDING, SENT, BaseBackend, Remote
+from ..base import DRAFT, SCHEDULED, SENDING, SENT, Remote
 from ..errors import ConfigurationError, InvalidRequest, OutcomeUnknown, ReconciliationNeeded
-from ..http import HttpApi
+from ..http import HttpBackend
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ PAGE_SIZE = 100
 MAX_PAGES = 50
 
 
-class ListmonkBackend(BaseBackend):
+class ListmonkBackend(HttpBackend):
     name = "listmonk"
     idempotent_create = False
     DEFAULTS = {
@@ -101,10 +101,6 @@ class ListmonkBackend(BaseBackend):
     }
     ENVIRONMENT = {"url": "LISTMONK_URL", "username": "LISTMONK_USERNAME", "token": "LISTMONK_TOKEN"}
     SECRETS = ("username", "token")
-
-    def __init__(self, config, retry=None, timeout=30.0):
-        super().__init__(config, retry, timeout)
-        self.api = None
 
     @classmethod
     def check_settings(cls, settings, where):
@@ -146,13 +142,7 @@ class ListmonkBackend(BaseBackend):
         else:
             headers["Authorization"] = f"token {pair}"
         secrets = [*self.secrets, pair, base64.b64encode(pair.encode()).decode()]
-        self.api = HttpApi(provider=self.name, base_url=self.base_url, headers=headers, auth=auth,
-                           retry=self.retry, timeout=(5, self.timeout), secrets=secrets)
-
-    def close(self):
-        if self.api is not None:
-            self.api.close()
-            self.api = None
+        self.connect(self.base_url, headers=headers, auth=auth, secrets=secrets)
 
     @property
     def base_url(self):
@@ -326,13 +316,12 @@ class ListmonkBackend(BaseBackend):
     def _remote(self, data):
         status = data.get("status")
         if status in ("paused", "cancelled"):
-            what = "paused" if status == "paused" else "cancelled"
             advice = ("resume it there to finish the sending (or cancel it), then run again"
                       if status == "paused" else
                       "a cancelled campaign cannot be resumed: if what went out is enough, set this entry's state to "
                       "'sent' in the ledger; otherwise send a corrected issue")
             raise ReconciliationNeeded(
-                f"campaign {data.get('name')!r} (id {data.get('id')}) is {what} at listmonk after reaching "
+                f"campaign {data.get('name')!r} (id {data.get('id')}) is {status} at listmonk after reaching "
                 f"{data.get('sent', '?')} of {data.get('to_send', '?')} readers "
                 f"({self.base_url}/admin/campaigns/{data.get('id')}); {advice}", provider=self.name)
         if status not in STATES:

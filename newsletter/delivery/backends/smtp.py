@@ -327,20 +327,9 @@ class SmtpBackend(BaseBackend):
         username = self.config.get("username")
         if username:
             self.require("password")
-        smtp = None
         try:
-            if self.security == "tls":
-                smtp = smtplib.SMTP_SSL(self.config["host"], self.port, timeout=self.timeout, context=_tls_context())
-            else:
-                smtp = smtplib.SMTP(self.config["host"], self.port, timeout=self.timeout)
-            smtp.ehlo()
-            if self.security == "starttls":
-                smtp.starttls(context=_tls_context())
-                smtp.ehlo()
-            if username:
-                smtp.login(username, self.config["password"])
+            return self._session(username)
         except smtplib.SMTPAuthenticationError as exc:
-            _close(smtp)
             if 400 <= exc.smtp_code < 500:
                 raise ProviderUnavailable(self._clean(f"{self._where} cannot check the login now "
                                                       f"({exc.smtp_code} {_text(exc.smtp_error)})"),
@@ -349,22 +338,35 @@ class SmtpBackend(BaseBackend):
                 f"{self._where} refused the login ({exc.smtp_code} {_text(exc.smtp_error)}); check "
                 "SMTP_USERNAME and SMTP_PASSWORD"), provider=self.name) from None
         except smtplib.SMTPNotSupportedError as exc:
-            _close(smtp)
             what = "STARTTLS" if "STARTTLS" in str(exc) else "a login (AUTH)"
             raise ConfigurationError(f"{self._where} does not offer {what}; check NEWSLETTER['delivery']['smtp']"
                                      "['security'] and the port", provider=self.name) from None
         except ssl.SSLCertVerificationError as exc:
-            _close(smtp)
             raise ConfigurationError(f"{self._where}: the server's certificate cannot be trusted "
                                      f"({exc.verify_message}); check the host name", provider=self.name) from None
         except smtplib.SMTPConnectError as exc:
-            _close(smtp)
             raise ProviderUnavailable(self._clean(f"{self._where} refused the connection ({exc.smtp_code} "
                                                   f"{_text(exc.smtp_error)})"), provider=self.name) from None
         except (smtplib.SMTPException, OSError) as exc:
-            _close(smtp)
             raise ProviderUnavailable(self._clean(f"cannot connect to {self._where} ({_reason(exc)})"),
                                       provider=self.name) from None
+
+    def _session(self, username):
+        """A connection greeted, secured and logged in; closed again if any of that fails."""
+        if self.security == "tls":
+            smtp = smtplib.SMTP_SSL(self.config["host"], self.port, timeout=self.timeout, context=_tls_context())
+        else:
+            smtp = smtplib.SMTP(self.config["host"], self.port, timeout=self.timeout)
+        try:
+            smtp.ehlo()
+            if self.security == "starttls":
+                smtp.starttls(context=_tls_context())
+                smtp.ehlo()
+            if username:
+                smtp.login(username, self.config["password"])
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
     def _clean(self, text):
@@ -440,11 +442,6 @@ def _list_label(label):
 
 def _tls_context():
     return ssl.create_default_context()
-
-
-def _close(smtp):
-    if smtp is not None:
-        smtp.close()
 
 
 def _text(reply):
