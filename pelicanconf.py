@@ -62,7 +62,7 @@ NEWSLETTER = {
 # Sent with every page as a <meta> tag. No inline script anywhere; plugins
 # add the addresses their services need (the comments provider).
 # Where `invoke publish` puts the built site: "folder" (default, no network),
-# "rsync" or "git" (see publisher/deploy.py).
+# "rsync" or "git" (see publisher/deploy/).
 DEPLOY = {"target": "folder", "folder": {"path": "public"}}
 
 CONTENT_SECURITY_POLICY = {

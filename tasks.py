@@ -8,6 +8,7 @@
     invoke test          run the whole test suite
     invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
     invoke i18n-extract  update the theme's gettext catalogues from the templates
+    invoke settings-doc  write docs/settings.md from the settings' schemas
     invoke bench         site build times (bare Pelican, full, Hugo if installed) and one newsletter render
     invoke new-post "Titre" [--lang fr] [--category C] [--tags a,b]   a post as a draft, with its metadata
     invoke translate PATH [--to en] (--title T | --slug S)   the translation's file, linked, with the original's Source-Hash
@@ -73,7 +74,7 @@ def check(c, settings="publishconf.py", debug=False):
 @task
 def serve(c, port=8000, settings="pelicanconf.py", output="output"):
     """Build, serve on http://127.0.0.1:PORT, rebuild on every change and reload the open pages."""
-    run(PYTHON, "-m", "publisher.serve", f"--settings={settings}", f"--port={int(port)}", f"--output={output}")
+    run(PYTHON, "-m", "publisher.preview", f"--settings={settings}", f"--port={int(port)}", f"--output={output}")
 
 
 @task
@@ -174,21 +175,29 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
     "posts": "site build: French posts in the generated corpus, half of them translated (1000)",
     "runs": "site build: timed builds per row (3)",
     "render_runs": "newsletter: timed renders per row (300)",
+    "against": "site build: also build with this git revision (e.g. HEAD, main~3) in the same rounds, paired",
 })
-def bench(c, only=None, posts=1000, runs=3, render_runs=300):
+def bench(c, only=None, posts=1000, runs=3, render_runs=300, against=None):
     """Site build times (bare Pelican, the full site, Hugo if installed), then one newsletter issue's render
     against npm mjml (Node). `--only site|newsletter` runs one; see benchmarks/README.md."""
     if only not in (None, "site", "newsletter"):
         raise Exit(f"bench: --only takes site or newsletter, not {only!r}", code=2)
     failed = []
     if only in (None, "site"):
-        if status_of(PYTHON, "-m", "benchmarks.site_build", f"--posts={int(posts)}", f"--runs={int(runs)}"):
+        paired = [f"--against={against}"] if against else []
+        if status_of(PYTHON, "-m", "benchmarks.site_build", f"--posts={int(posts)}", f"--runs={int(runs)}", *paired):
             failed.append("site build")
     if only in (None, "newsletter"):
         if status_of(PYTHON, "-m", "benchmarks.newsletter_render", f"--runs={int(render_runs)}"):
             failed.append("newsletter render")
     if failed:
         raise Exit(f"bench: the {' and '.join(failed)} benchmark failed (see above)", code=1)
+
+
+@task(name="settings-doc")
+def settings_doc(c):
+    """Write docs/settings.md from the schemas that declare every setting (of the plugins pelicanconf.py lists)."""
+    run(PYTHON, "-m", "publisher.settings_reference")
 
 
 @task(name="i18n-extract")

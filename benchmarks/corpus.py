@@ -736,11 +736,8 @@ def _write(path, text):
 
 
 def _source_digest(path):
-    """The project's own Source-Hash (plugins/bilingual/checks.py)."""
-    plugins = str(ROOT / "plugins")
-    if plugins not in sys.path:
-        sys.path.insert(0, plugins)
-    from bilingual.checks import source_digest
+    """The project's own Source-Hash (sitekit/content.py)."""
+    from sitekit.content import source_digest
 
     return source_digest(path)
 

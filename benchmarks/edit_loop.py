@@ -4,7 +4,7 @@
                                    [--edits 3] [--json PATH]
 
 Runs in the corpus's folder (its settings name their paths from there). The first build is
-serve's full build (publisher.serve.Preview.build, recorded for the fast path); then, --edits
+serve's full build (publisher.preview.builder.Preview.build, recorded for the fast path); then, --edits
 times, one sentence is added at the end of --post and Preview.rebuild is timed, as the
 watcher calls it. The search index, which serve refreshes after the reload, is timed apart.
 benchmarks/site_build.py runs this as its "serve, edit one post" row.
@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from benchmarks.corpus import add_sentence
-from publisher.incremental import Refresh
-from publisher.serve import Preview
+from publisher.preview.builder import Preview
+from publisher.preview.incremental import Refresh
 
 URL = "http://127.0.0.1:8000"
 

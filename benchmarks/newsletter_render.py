@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import functools
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -60,10 +61,12 @@ class BenchError(Exception):
 
 # --- The issue, as the plugin makes it ------------------------------------------------------
 
-def _project_imports():
-    for folder in (str(ROOT / "plugins"), str(ROOT)):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
+def _plugin_module(name):
+    """A module of one of the project's plugins, loaded from plugins/ the way Pelican loads plugins."""
+    from pelican.plugins._utils import load_legacy_plugin
+
+    load_legacy_plugin(name.partition(".")[0], [str(ROOT / "plugins")])
+    return importlib.import_module(name)
 
 
 @contextlib.contextmanager
@@ -98,13 +101,13 @@ def issue_from_build(workdir):
     import blinker
 
     from newsletter.render import Renderer
-    from newsletter_issues.handlers import issue_links
     from publisher.build import build_site
+    from sitekit.build_context import RenderedEmails, state_of
 
     seen = {}
 
     def keep_state(pelican):
-        seen["state"] = pelican.settings["NEWSLETTER_STATE"]
+        seen["state"] = state_of(pelican.settings, RenderedEmails)
         seen["settings"] = pelican.settings
 
     signal = blinker.signal("bilingual.all_languages_written")
@@ -127,6 +130,7 @@ def issue_from_build(workdir):
         raise BenchError(f"the build has no issue {ISSUE_NUMBER} in {ISSUE_LANG}")
     issue = found[0]
     renderer = Renderer([str(ROOT / "theme" / "newsletter")], state.config, state.build.translations)
+    issue_links = _plugin_module("newsletter_issues.handlers").issue_links
     return Subject(issue, issue_links(state, issue), renderer, seen["settings"],
                    f"the newsletter_issues plugin, in a build of the sample site ({SETTINGS})")
 
@@ -140,7 +144,6 @@ ARCHIVE_URL, ISSUE_URL, FEEDBACK_URL = "newsletter/", "newsletter/{number}/", "n
 
 def issue_from_markdown():
     """The issue read from its file with Pelican's reader alone: no build, so no digest cards."""
-    from bilingual.catalogue import load_translations
     from bs4 import BeautifulSoup
     from newsletter.model import Issue
     from newsletter.render import IssueLinks, Renderer
@@ -162,6 +165,7 @@ def issue_from_markdown():
     links = IssueLinks(view_online=issue.url, archive=prefix + ARCHIVE_URL, feedback_yes=feedback.format(answer="yes"),
                        feedback_no=feedback.format(answer="no"), subscribe=prefix + ARCHIVE_URL + "#subscribe")
     # Compiled once per language, as the bilingual plugin does during a build.
+    load_translations = _plugin_module("bilingual.catalogue").load_translations
     catalogue = functools.lru_cache(maxsize=None)(lambda lang: load_translations(ROOT / "theme" / "translations", lang))
     renderer = Renderer([str(ROOT / "theme" / "newsletter")], config, catalogue)
     return Subject(issue, links, renderer, settings,
@@ -385,7 +389,6 @@ def format_table(result):
 
 def run(runs, warmup, cli_runs, node=True, profile=0):
     """Every figure of the benchmark, as a dict (what --json prints, less the MJML)."""
-    _project_imports()
     host = machine()  # before our own load
     notes = []
     previous = os.getcwd()

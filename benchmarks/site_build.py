@@ -371,7 +371,7 @@ def notes(result_rows):
     out.append("full, edit one post: one untranslated post's body changed, then the warm rebuild's command again.")
     out.append(f"serve, edit one post: `invoke serve`'s loop in one process (benchmarks/edit_loop.py): its full "
                f"build once, then {SERVE_EDITS} edits of the same post's text, each rebuilt by the fast path "
-               "(publisher/incremental.py: only the pages showing the post are rendered); the median of those "
+               "(publisher/preview/incremental.py: only the pages showing the post are rendered); the median of those "
                "rebuilds and their CPU time, the peak RSS of the whole session. The search index, refreshed "
                "after the reload, is not counted (about 6 s at 1,000 posts, in the background of the preview).")
     return out

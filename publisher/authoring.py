@@ -31,24 +31,24 @@ import argparse
 import os
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pelican.settings import read_settings
-from unidecode import unidecode
+from pelican.utils import get_date
 
 from placeholders import MARK, marked
+from sitekit.content import SLUG_SHAPE, pelican_slug, slugify, source_digest
+from sitekit.languages import Languages, base_patterns, language_name, load
 from sitekit.metadata import positive_whole_number
+from sitekit.taxonomy import TaxonomyError, Taxonomy
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
-SLUG_LENGTH = 70
 # A metadata line as Python-Markdown's meta extension reads it; indented lines continue the previous one.
 META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
-SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Fields a translation writes itself, or does not take from its original.
 TRANSLATION_OWN_FIELDS = {"title", "date", "lang", "slug", "category", "tags", "summary", "status", "modified",
                           "translation-of", "source-hash"}
@@ -164,28 +164,20 @@ class Site:
             raise SettingsMissing(f"{settings_file}: no such settings file; run the command from the project's "
                                  "folder or name the file with --settings")
         self.settings = settings = read_settings(str(settings_file))
-        for folder in settings.get("PLUGIN_PATHS") or []:
-            if folder not in sys.path:
-                sys.path.append(folder)  # as Pelican does, to reach the bilingual plugin's modules
-        from bilingual.settings import base_patterns, load
-        from bilingual.state import Build
-        from bilingual.taxonomy import TaxonomyError
-
         self.content = Path(settings["PATH"])
         try:
-            self.build = Build(load(settings), base_patterns(settings), str(self.content))
+            self.layout = Languages(load(settings), base_patterns(settings))
+            self.taxonomy_path = self.content / self.layout.config["taxonomy_file"]
+            self.taxonomy = Taxonomy.load(self.taxonomy_path)
         except (TaxonomyError, ValueError) as exc:
             raise AuthoringError(str(exc)) from None
-        self.languages = self.build.languages
-        self.primary = self.build.primary
+        self.languages = self.layout.languages
+        self.primary = self.layout.primary
         try:
             self.timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             raise AuthoringError(f"TIMEZONE {settings.get('TIMEZONE')!r} in {settings_file} is not a time zone; "
                                  "write one such as 'Europe/Paris'") from None
-        self.taxonomy = self.build.taxonomy
-        self.taxonomy_path = self.content / self.build.config["taxonomy_file"]
-        self.taxonomy_names = _taxonomy_names(self.taxonomy_path)
         newsletter = settings.get("NEWSLETTER") or {}
         self.newsletter_folder = self.content / (newsletter.get("path") or "newsletter")
         self._entries = {}
@@ -220,33 +212,22 @@ class Site:
         path = Path(path)
         header, body = parse_header(path.read_text(encoding="utf-8"))
         entry = Entry(path, header, body, "", None)
-        entry.lang = (entry.get("lang") or self._folder_language(path)).strip().lower()
+        entry.lang = (entry.get("lang") or self.layout.of_file(path)).strip().lower()
         entry.slug = (entry.get("slug") or "").strip() or self._pelican_slug(entry)
         return entry
 
-    def _folder_language(self, path):
-        return next((part for part in reversed(path.parts[:-1]) if part in self.languages), self.primary)
-
     def _pelican_slug(self, entry):
         """The slug Pelican gives a file without a Slug line."""
-        from pelican.utils import slugify as pelican_slugify
-
         source = entry.path.stem if self.settings.get("SLUGIFY_SOURCE") == "basename" else entry.get("title")
-        if not source:
-            return None
-        return pelican_slugify(source, regex_subs=self.settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-                               preserve_case=self.settings.get("SLUGIFY_PRESERVE_CASE", False),
-                               use_unicode=self.settings.get("SLUGIFY_USE_UNICODE", False))
+        return pelican_slug(source, self.settings) if source else None
 
     def reserved_folders(self):
-        from_site = self.build.reserved_folders() | {"newsletter", self.settings.get("THEME_STATIC_DIR", "theme")}
+        from_site = self.layout.reserved_folders() | {"newsletter", self.settings.get("THEME_STATIC_DIR", "theme")}
         return from_site | {Path(path).parts[0] for path in self.settings.get("STATIC_PATHS", []) if path}
 
     # Words
 
     def language_name(self, code):
-        from bilingual.catalogue import language_name
-
         try:
             return language_name(code, "en")
         except ValueError:
@@ -282,8 +263,6 @@ class Site:
         try:
             return self.parse_date(raw)[0]
         except AuthoringError:
-            from pelican.utils import get_date
-
             try:
                 moment = get_date(raw)
             except ValueError:
@@ -304,14 +283,6 @@ def _markdown_files(folder):
         return []
     return sorted(p for p in folder.rglob("*") if p.suffix in MARKDOWN_EXTENSIONS and p.is_file()
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-
-
-def _taxonomy_names(path):
-    """{"categories": [{lang: name}, ...], "tags": [...]}, in the file's order ({} entries when absent)."""
-    if not path.is_file():
-        return {"categories": [], "tags": []}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))  # Build already refused a broken file
-    return {kind: list(data.get(kind, {}).values()) for kind in ("categories", "tags")}
 
 
 def parse_header(text):
@@ -335,15 +306,6 @@ def parse_header(text):
             break  # not metadata: the text starts here
         index += 1
     return header, "\n".join(lines[index:])
-
-
-def slugify(text, length=SLUG_LENGTH):
-    """Accents folded, lowercase, one hyphen between words: "L’été : œuvres" -> "l-ete-oeuvres"."""
-    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(str(text)).lower()).strip("-")
-    if len(slug) > length:
-        cut = slug[:length + 1]
-        slug = cut[:cut.rfind("-")] if "-" in cut else slug[:length]
-    return slug.strip("-")
 
 
 # --- Slugs, categories and tags ----------------------------------------------
@@ -391,10 +353,10 @@ def resolve_name(site, kind, name, lang, notes):
     """The spelling of a category (kind "categories") or tag in ``lang``, as taxonomy.toml writes it."""
     singular = kind[:-3] + "y" if kind == "categories" else kind[:-1]
     name = " ".join(str(name).split())
-    for names in site.taxonomy_names[kind]:
+    for names in site.taxonomy.entries(kind):
         if names.get(lang, "").casefold() == name.casefold():
             return names[lang]
-    for names in site.taxonomy_names[kind]:
+    for names in site.taxonomy.entries(kind):
         other = next((code for code, written in names.items()
                       if code != lang and written.casefold() == name.casefold()), None)
         if other is not None and names.get(lang):
@@ -420,7 +382,7 @@ def _names_in_use(site, kind, lang):
 
 def default_category(site, lang, notes):
     """The first category of taxonomy.toml in ``lang``, else the one most used in ``lang``, else none."""
-    declared = [names[lang] for names in site.taxonomy_names["categories"] if names.get(lang)]
+    declared = [names[lang] for names in site.taxonomy.entries("categories") if names.get(lang)]
     if declared:
         notes.append(f"Category: {declared[0]} (the first of {site.relative(site.taxonomy_path)}); "
                      f"choose with --category, e.g. one of: {', '.join(declared)}")
@@ -489,7 +451,7 @@ def new_post(site, title, lang=None, category=None, tags=None, date=None, slug=N
              ("Summary", site.text(lang, "summary"))]
     text = _metadata(lines) + "\n" + site.text(lang, "post_body")
     _write_new(target, text)
-    notes.append(f"Status: draft: built at {site.build.url_in(lang, 'DRAFT_URL', slug=slug)}, listed nowhere; "
+    notes.append(f"Status: draft: built at {site.layout.url_in(lang, 'DRAFT_URL', slug=slug)}, listed nowhere; "
                  f"write your own Summary and text in place of the lines marked {MARK}, then write "
                  "'Status: published' (and the day's Date): a published file holding a marked line stops the build")
     return Created([target], notes)
@@ -544,8 +506,6 @@ def translate(site, path, to=None, title=None, slug=None):
             raise AuthoringError(f"no slug can be made from the title {title!r}; give one with --slug")
     target = site.language_folder(kind, to) / f"{slug}.md"
     check_slug(site, kind, slug, to, target)
-    from bilingual.checks import source_digest
-
     digest = source_digest(path)
     # What is kept from the original is to translate: marked, like the note, until it is.
     lines = [("Title", title or _to_translate(original.get("title"))), ("Date", original.get("date")), ("Lang", to),
@@ -574,7 +534,7 @@ def translate(site, path, to=None, title=None, slug=None):
     _write_new(target, text if text.endswith("\n") else text + "\n")
     kept = "Title, Summary and text" if not title else "Summary and text"
     notes.append(f"{kept} kept from the original: translate them, then delete the note marked {MARK}")
-    draft = site.build.url_in(to, "DRAFT_URL" if kind == "post" else "DRAFT_PAGE_URL", slug=slug)
+    draft = site.layout.url_in(to, "DRAFT_URL" if kind == "post" else "DRAFT_PAGE_URL", slug=slug)
     notes.append(f"Status: draft: built at {draft}, not yet linked from the original; "
                  "write 'Status: published' once translated")
     return Created([target], notes)

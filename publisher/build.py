@@ -12,10 +12,8 @@ import contextlib
 import glob
 import logging
 import shutil
-import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from pelican.log import LimitFilter, console
 from pelican.settings import read_settings
 
 from publisher.progress import plural
+from sitekit.build_context import build_of
 from sitekit.unchanged import PREVIOUS_KEY, Kept, keep_unchanged
 from sitekit.work_folder import WorkFolder, delete_detached, retired_name, retired_prefix, swap_into_place
 
@@ -101,7 +100,7 @@ def _build_into(staging, settings_file, output, overrides, started):
             **(overrides or {}), "OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False,
             PREVIOUS_KEY: str(output) if output.is_dir() else None})
         _run_quietly(Pelican(settings))
-        build = settings.get("BILINGUAL_BUILD")
+        build = build_of(settings)
         if build and build.problems.errors:
             raise ContentErrors(len(build.problems.errors), "content error")
         if pelican_errors.count:

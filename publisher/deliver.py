@@ -47,6 +47,11 @@ class NotConfirmed(Exception):
     pass
 
 
+# The settings, the ledger, the outbox or the editor's answer: exit 2, not the provider's 5
+# (a ConfigurationError is a DeliveryError, so these are caught first).
+NOT_DELIVERED = (ConfigurationError, LedgerError, OutboxError, NotConfirmed)
+
+
 def deliver(settings, campaigns, action, confirm=None):
     """Deliver ``campaigns`` with the configured backend; return the Outcomes."""
     with Ledger(settings["ledger"]).locked() as ledger, delivery_config.open_backend(settings) as backend:
@@ -57,10 +62,7 @@ def deliver(settings, campaigns, action, confirm=None):
         if action.kind in TO_READERS and confirm is not None:
             confirm(campaigns, backend)
         dispatcher = Dispatcher(backend, ledger)
-        outcomes = []
-        for campaign in campaigns:
-            outcomes.append(dispatcher.deliver(campaign, action))
-        return outcomes
+        return [dispatcher.deliver(campaign, action) for campaign in campaigns]
 
 
 def select(campaigns, number=None, lang=None, first_issue=1, newest_only=False):
@@ -127,7 +129,7 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as folder:
             report, state = build_and_check(args.settings, folder)
             return _run(settings, read_outbox(state.outbox(report.output), settings["placeholder"]), action, args)
-    except (ConfigurationError, LedgerError, OutboxError, NotConfirmed, ValueError) as error:
+    except (*NOT_DELIVERED, ValueError) as error:
         print(f"Newsletter not delivered: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except DeliveryError as error:

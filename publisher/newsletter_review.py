@@ -22,11 +22,12 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sitekit.build_context import RenderedEmails, state_of
+
 from .build import ContentErrors, build_site, report_failure
 
 logger = logging.getLogger(__name__)
 
-STATE_KEY = "NEWSLETTER_STATE"   # where plugins/newsletter_issues keeps what it rendered
 WIDTHS = (375, 600)
 DARK_WIDTH = 375
 
@@ -38,7 +39,7 @@ class NoSuchIssue(LookupError):
 def build_and_check(settings_file, folder):
     """Build into ``folder``/output; return (report, state). Raises ContentErrors on any problem."""
     report = build_site(settings_file, Path(folder) / "output")
-    state = (report.settings or {}).get(STATE_KEY)
+    state = state_of(report.settings or {}, RenderedEmails)
     if state is None:
         raise ContentErrors(1, "problem: the newsletter_issues plugin is not in PLUGINS")
     return report, state

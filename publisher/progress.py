@@ -13,7 +13,7 @@ lines alone. rich comes with Pelican (its console); nothing else is installed.
 
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,11 +28,16 @@ class Step:
     def __init__(self, name, bar):
         self.name = name
         self.result = ""
-        self._bar = bar
+        self._bar = bar     # rich's Progress, or None when no bar is drawn
+        self._task = None
 
     def advance(self, done, total=None):
         """``done`` of ``total`` units (None: a count with no known end)."""
-        self._bar.update(done, total)
+        if self._bar is None:
+            return
+        if self._task is None:
+            self._task = self._bar.add_task("", total=total)
+        self._bar.update(self._task, completed=done, total=total, refresh=True)
 
 
 class Steps:
@@ -47,10 +52,10 @@ class Steps:
     def step(self, name):
         self.index += 1
         started = time.perf_counter()
-        bar = _Bar(name) if self.live else _NoBar()
+        bar = _bar(name) if self.live else None
         step = Step(name, bar)
         try:
-            with bar:
+            with bar or nullcontext():
                 yield step
         except BaseException:
             self._line(name, time.perf_counter() - started, "FAILED")
@@ -67,35 +72,12 @@ class Steps:
         print(f"[{self.index}/{self.total}] {name:<11}{seconds:6.2f} s  {text}".rstrip(), file=self.out, flush=True)
 
 
-class _NoBar:
-    def __enter__(self):
-        return self
+def _bar(name):
+    """rich's progress bar on stderr, started and removed by its with block.
 
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, done, total):
-        pass
-
-
-class _Bar:
-    """rich's progress bar on stderr, removed when the step ends."""
-
-    def __init__(self, name):
-        self._progress = Progress(TextColumn(f"  {name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                  console=Console(stderr=True), transient=True, redirect_stdout=False,
-                                  redirect_stderr=False)
-        self._task = None
-
-    def __enter__(self):
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._progress.stop()
-        return False
-
-    def update(self, done, total):
-        if self._task is None:
-            self._task = self._progress.add_task("", total=total)
-        self._progress.update(self._task, completed=done, total=total)
+    Redrawn when the step reports progress rather than by rich's refresh thread: while another
+    thread runs, the build's parallel steps do their work in one process (sitekit/workers.py).
+    """
+    return Progress(TextColumn(f"  {name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True, auto_refresh=False,
+                    redirect_stdout=False, redirect_stderr=False)

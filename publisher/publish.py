@@ -43,16 +43,16 @@ from pelican.settings import read_settings
 
 from newsletter.delivery import config as delivery_config
 from newsletter.delivery import ledger as states
-from newsletter.delivery.campaign import OutboxError, read_outbox
+from newsletter.delivery.campaign import read_outbox
 from newsletter.delivery.dispatch import Action, Dispatcher
-from newsletter.delivery.errors import ConfigurationError, DeliveryError
-from newsletter.delivery.ledger import Ledger, LedgerError
+from newsletter.delivery.errors import DeliveryError
+from newsletter.delivery.ledger import Ledger
+from sitekit.build_context import RenderedEmails, state_of
 
 from . import deploy as deploying
 from .build import EXIT_FAILURE, build_site, configure_logging, report_failure
-from .deliver import EXIT_PROVIDER, NotConfirmed, confirmation, delivery_settings, select
-from .newsletter_review import STATE_KEY
-from .progress import Steps
+from .deliver import EXIT_PROVIDER, NOT_DELIVERED, confirmation, delivery_settings, select
+from .progress import Steps, plural
 from .site_checks import SiteCheckFailed, check_built_site
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def _build(settings_file, output, overrides, step):
 
 def pages_line(report):
     pages = ", ".join(f"{count} pages in {lang}" for lang, count in report.pages.items())
-    return f"{pages}, {_plural(report.warnings, 'warning')}"
+    return f"{pages}, {plural(report.warnings, 'warning')}"
 
 
 def changes_line(report):
@@ -194,14 +194,14 @@ def _check(report):
 # --- newsletter -------------------------------------------------------------------------
 
 def _newsletter(summary, delivery, options, steps):
-    state = summary.build.settings.get(STATE_KEY)
+    state = state_of(summary.build.settings, RenderedEmails)
     campaigns = read_outbox(state.outbox(summary.build.output), delivery["placeholder"])
     campaigns = select(campaigns, first_issue=delivery["first_issue"])
     newest = select(campaigns, newest_only=True)
     if options.dry_run:
         with steps.step("newsletter") as step:
             summary.would = _would(campaigns, newest, delivery, options)
-            step.result = (f"{_plural(len(summary.would), 'thing')} to do at {delivery['backend']}, listed below"
+            step.result = (f"{plural(len(summary.would), 'thing')} to do at {delivery['backend']}, listed below"
                            if summary.would else f"nothing new for {delivery['backend']}")
         return
     backend = delivery_config.open_backend(delivery)
@@ -284,8 +284,7 @@ def report_publish_failure(error, options):
     if isinstance(error, deploying.DeployError):
         print(f"Not published: {error}.{nothing_sent}", file=sys.stderr)
         return error.exitcode
-    # ConfigurationError is a DeliveryError: tested first, a wrong delivery setting exits 2, not 5.
-    if isinstance(error, (ConfigurationError, LedgerError, OutboxError, NotConfirmed)):
+    if isinstance(error, NOT_DELIVERED):
         print(f"Newsletter not delivered: {error}", file=sys.stderr)
         return EXIT_FAILURE
     if isinstance(error, DeliveryError):
@@ -311,10 +310,6 @@ def _parser():
                         help="build into a temporary folder and run the checks; deploy and send nothing")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
-
-
-def _plural(count, word):
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 if __name__ == "__main__":

@@ -31,6 +31,10 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.etree
 import lxml.html
+from pelican.settings import read_settings
+
+from sitekit.build_context import build_of
+from sitekit.languages import language_name, load
 
 logger = logging.getLogger(__name__)
 
@@ -89,17 +93,14 @@ class Page:
 
 def site_arguments(settings):
     """SiteArguments from a build's Pelican settings (BuildReport.settings) or a settings file's."""
-    build = settings.get("BILINGUAL_BUILD")
+    build = build_of(settings)
     if build is not None:
         languages = {code: build.prefix(code) for code in build.languages}
         primary = build.primary
         sources = {Path(page.path).as_posix(): page.source
                    for pages in build.written.values() for page in pages if page.source}
     elif settings.get("BILINGUAL"):
-        # Settings read without building (the command line): the plugin's own rules.
-        from bilingual.settings import load
-
-        config = load(settings)
+        config = load(settings)  # settings read without building (the command line)
         languages, primary, sources = dict(config["paths"]), config["languages"][0], {}
     else:
         languages, primary, sources = {settings["DEFAULT_LANG"]: ""}, settings["DEFAULT_LANG"], {}
@@ -410,10 +411,7 @@ def _describe(versions):
 def _language_name(code):
     """'English' for "en": messages name languages as an editor says them."""
     try:
-        from babel import Locale
-
-        name = Locale.parse(code).get_display_name("en")
-        return name[:1].upper() + name[1:]
+        return language_name(code, "en")
     except Exception:  # an unknown code is reported as it is
         return repr(code)
 
@@ -427,12 +425,7 @@ def main(argv=None):
     parser.add_argument("--settings", default="publishconf.py")
     parser.add_argument("--output", default="output")
     args = parser.parse_args(argv)
-    from pelican.settings import read_settings
-
     settings = read_settings(args.settings)
-    for folder in settings.get("PLUGIN_PATHS") or []:
-        if folder not in sys.path:
-            sys.path.append(folder)  # as Pelican does, to reach the bilingual plugin's settings
     try:
         check_built_site(args.output, settings)
     except SiteCheckFailed as exc:

@@ -2,7 +2,9 @@
 
 File primitives (a file written aside and renamed, a linked copy, work folders
 swapped into place), the cache file and its fingerprints, the files a build
-keeps from the previous one, whether a build lists a plugin, and how a
-metadata field's number is read. It imports neither plugins/ nor publisher/:
+keeps from the previous one, whether a build lists a plugin, how a
+metadata field's number is read; the build context (what the language runs
+share, each plugin's state) and the content rules (the languages and which
+one a file is in, slugs, the taxonomy, Source-Hash). It imports neither plugins/ nor publisher/:
 both import it (tests/test_layers.py).
 """

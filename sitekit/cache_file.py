@@ -20,7 +20,7 @@ from .file_aside import written_aside
 logger = logging.getLogger(__name__)
 
 
-def source_digest(*paths):
+def code_digest(*paths):
     """A digest of source files (their names and bytes), for a fingerprint: a change to the
     code that computes the entries makes every entry stale."""
     digest = hashlib.blake2b(digest_size=16)

@@ -25,11 +25,11 @@ import contextlib
 import functools
 import io
 import logging
-import multiprocessing
 import os
 import stat
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+
+from .workers import in_workers
 
 logger = logging.getLogger(__name__)
 
@@ -143,11 +143,8 @@ def keep_unchanged(staging, previous, workers=None):
 
 
 def _compare_all(staging, previous, paths, workers):
-    if workers == 1 or len(paths) < SHARED_FROM:
-        return _keep(staging, previous, paths)
-    shares = [paths[start::workers] for start in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        outcomes = list(pool.map(_keep, [staging] * workers, [previous] * workers, shares))
+    keep = functools.partial(_keep, staging, previous)
+    outcomes = in_workers(keep, paths, workers if len(paths) >= SHARED_FROM else 1)
     return Kept(sum(one.kept for one in outcomes), sum(one.changed for one in outcomes))
 
 

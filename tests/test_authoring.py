@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT
 from placeholders import MARK
 from publisher import authoring
+from sitekit.content import SLUG_LENGTH
 from small_project import SmallProject
 
 # As tests/test_newsletter.py builds: no comment server to ask.
@@ -395,13 +396,13 @@ def test_a_draft_can_be_translated_at_once_and_long_titles_give_short_slugs(proj
     status, out, err = run(capsys, "new-post", title, "--category", "e-mailing")
     assert status == 0, err
     slug = out.strip().rsplit("/", 1)[1][:-3]
-    assert len(slug) <= authoring.SLUG_LENGTH and not slug.endswith("-")
+    assert len(slug) <= SLUG_LENGTH and not slug.endswith("-")
     english = "A truly very long title for a post that explains everything there is to know about newsletters"
     status, out, err = run(capsys, "translate", out.strip(), "--title", english)
     assert status == 0, err
     translated = out.strip().rsplit("/", 1)[1][:-3]
     assert translated.startswith("a-truly-very-long-title")
-    assert len(translated) <= authoring.SLUG_LENGTH and not translated.endswith("-")
+    assert len(translated) <= SLUG_LENGTH and not translated.endswith("-")
     assert header(project, out.strip())[0]["Category"] == "Email marketing"
     build_cleanly(project, caplog)
     assert (project.output / f"drafts/{slug}.html").is_file()

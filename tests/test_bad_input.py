@@ -151,7 +151,7 @@ def test_a_date_in_the_month_13_is_refused_too(project):
 @pytest.mark.parametrize("value", ["2025-01-31", "2025-01-31 09:30", "2025-01-31T09:30", "2024-02-29 23:59:58",
                                    "2025-01-31_09:30", "2025-01-31 09:30+02:00", "31 janvier 2025", "2025-02-30"])
 def test_dates_read_without_dateutil_are_the_dates_pelican_reads(field, value):
-    from bilingual.handlers import _date_checking
+    from bilingual.reader import _date_checking
     from pelican.readers import METADATA_PROCESSORS, MarkdownReader
     from pelican.settings import DEFAULT_CONFIG
 

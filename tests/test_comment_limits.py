@@ -248,7 +248,7 @@ def test_the_comment_of_the_issue_through_a_real_isso(tmp_path):
 
 @pytest.mark.parametrize("value", ["20 KB", 0, -5, True, 2.5])
 def test_a_bad_cap_is_named(tmp_path, value):
-    from comments.settings import CommentsSettingsError
+    from sitekit.settings import SettingsError as CommentsSettingsError
 
     project, setting = cached_project(tmp_path, max_comment_bytes=value)
     with pytest.raises(CommentsSettingsError) as error:

@@ -365,7 +365,7 @@ def test_unrelated_posts_of_two_languages_never_share_a_thread(tmp_path, caplog)
     ({"isso": {"url": "comments.example"}}, "COMMENTS['isso']['url'] must be the address of the Isso server"),
 ])
 def test_a_bad_comments_setting_is_named(tmp_path, setting, message):
-    from comments.settings import CommentsSettingsError
+    from sitekit.settings import SettingsError as CommentsSettingsError
 
     project = SmallProject(tmp_path)
     with pytest.raises(CommentsSettingsError) as error:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import publisher.deploy as deploy_module
+import publisher.deploy.folder as folder_target
 from publisher.deploy import DeployError, DeploySettingsError, deploy, load_settings, rsync_command
+from publisher.deploy.settings import DEFAULTS
 
 SITE = {
     "index.html": "<h1>Accueil</h1>",
@@ -163,7 +164,7 @@ def test_folder_failure_while_copying_leaves_the_target_as_it_was(tmp_path, outp
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(destination))
         shutil.copyfile(source, destination)
 
-    monkeypatch.setattr(deploy_module, "copy_file", disk_full_on_second_copy)
+    monkeypatch.setattr(folder_target, "copy_file", disk_full_on_second_copy)
     with pytest.raises(DeployError, match=r"^folder deploy: .*No space left on device.*left as it was"):
         deploy(output, FOLDER, root=tmp_path)
     assert snapshot(tmp_path / "public") == before  # nothing replaced, nothing deleted, no staging left
@@ -174,7 +175,7 @@ def test_folder_failure_on_a_first_deploy_leaves_no_target(tmp_path, output, mon
     def fail(source, destination):
         raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(destination))
 
-    monkeypatch.setattr(deploy_module, "copy_file", fail)
+    monkeypatch.setattr(folder_target, "copy_file", fail)
     with pytest.raises(DeployError, match="Permission denied"):
         deploy(output, FOLDER, root=tmp_path)
     assert not (tmp_path / "public").exists()
@@ -256,7 +257,7 @@ def test_bad_settings_are_refused_before_anything_is_written(tmp_path, output):
 def test_settings_merge_over_defaults_and_unknown_keys_warn(caplog):
     with caplog.at_level(logging.WARNING, logger="publisher.deploy"):
         merged = load_settings({"target": "git", "git": {"branch": "pages", "remtoe": "origin"}, "dry": True})
-    assert merged["git"] == {**deploy_module.DEFAULTS["git"], "branch": "pages"}
+    assert merged["git"] == {**DEFAULTS["git"], "branch": "pages"}
     assert merged["folder"] == {"path": "public"}
     assert "DEPLOY: unknown key 'dry' ignored" in caplog.text
     assert "DEPLOY['git']: unknown key 'remtoe' ignored" in caplog.text

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import ROOT
 from publisher.build import BuildReport, build_site
-from publisher.incremental import Refresh
-from publisher.serve import Preview
+from publisher.preview.builder import Preview
+from publisher.preview.incremental import Refresh
 
 SETTINGS = f"""\
 import sys
@@ -191,7 +191,7 @@ def templates_showing_the_text(templates):
     """{template name: whether the edit loop renders it again after an edit of a post's text}."""
     from jinja2 import DictLoader, Environment
 
-    from publisher.incremental import _reads_text
+    from publisher.preview.incremental import _reads_text
 
     environment, known = Environment(loader=DictLoader(templates)), {}
     return {name: _reads_text(environment, name, known) for name in environment.list_templates()}

@@ -3,13 +3,12 @@
     newsletter/   the newsletter engine: imports nothing else of the project
     sitekit/      below the plugins and the commands: imports nothing else of the project
     plugins/      Pelican plugins: sitekit, newsletter and the leaf modules, never publisher/
-    publisher/    the commands: everything below them
+    publisher/    the commands: sitekit, newsletter, the leaf modules and Pelican, never a plugin's modules
 
 Imports are read from the source (ast), so an import inside a function counts too.
 """
 
 import ast
-from pathlib import Path
 
 import pytest
 
@@ -58,9 +57,10 @@ def breaches(folder, allowed):
 LAYERS = {
     "newsletter": lambda path: {"newsletter"},
     "sitekit": lambda path: {"sitekit"},
-    # A plugin uses the layers below and its own package; bilingual's state is read through the
-    # Pelican settings by the others (a typed build context in sitekit is still to come).
+    # A plugin uses the layers below and its own package; the build's state comes through sitekit.build_context.
     "plugins": lambda path: {"sitekit", "newsletter", "placeholders", *PLUGINS},
+    # The commands read what the plugins leave through sitekit's build context, never a plugin's modules.
+    "publisher": lambda path: PROJECT - set(PLUGINS),
 }
 
 
@@ -69,7 +69,7 @@ def test_each_layer_imports_only_what_is_below_it(folder):
     assert breaches(folder, LAYERS[folder]) == []
 
 
-@pytest.mark.parametrize("folder", ["newsletter", "sitekit", "plugins"])
+@pytest.mark.parametrize("folder", ["newsletter", "sitekit", "plugins", "publisher"])
 def test_no_library_code_edits_sys_path(folder):
     assert [str(path.relative_to(ROOT)) for path in modules(folder) if edits_sys_path(path.read_text("utf-8"))] == []
 
@@ -99,3 +99,11 @@ def test_a_plugin_importing_the_commands_is_a_breach(tmp_path, monkeypatch):
     (plugin / "__init__.py").write_text("from publisher.build import build_site\n")
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     assert breaches("plugins", LAYERS["plugins"]) == ["plugins/example/__init__.py imports publisher"]
+
+
+def test_a_command_importing_a_plugin_is_a_breach(tmp_path, monkeypatch):
+    """The check itself: a publisher module that imports a plugin's modules is named."""
+    (tmp_path / "publisher").mkdir()
+    (tmp_path / "publisher" / "authoring.py").write_text("def f():\n    from bilingual.checks import source_digest\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    assert breaches("publisher", LAYERS["publisher"]) == ["publisher/authoring.py imports bilingual"]

@@ -8,9 +8,11 @@ import json
 import pelicanconf
 import pytest
 
-from bilingual.settings import BUILD_KEY
-from markdown_cache.settings import STATE_KEY, MarkdownCacheSettingsError, load
+from markdown_cache.cache import ConversionCache
+from markdown_cache.settings import load
+from sitekit.build_context import build_of, state_of
 from project_copy import assert_same_tree, build_copy, copy_project
+from sitekit.settings import SettingsError as MarkdownCacheSettingsError
 
 
 @pytest.fixture
@@ -30,9 +32,9 @@ def edit_a_post(project):
 def test_serial_parallel_and_warm_builds_write_the_same_bytes(project):
     """To regenerate nothing: the reference is a build with the cache off, made in the test."""
     reference = build(project, "reference", enabled=False)
-    assert STATE_KEY not in reference.settings
+    assert state_of(reference.settings, ConversionCache) is None
     parallel = build(project, "parallel", workers=2, parallel_from=1)
-    cache = parallel.settings[STATE_KEY]
+    cache = state_of(parallel.settings, ConversionCache)
     assert cache.converted_ahead > 20 and cache.misses == 0
     assert_same_tree(reference.output, parallel.output)
     serial = build(project, "serial", workers=1, file=False)
@@ -41,7 +43,7 @@ def test_serial_parallel_and_warm_builds_write_the_same_bytes(project):
     edit_a_post(project)
     edited_reference = build(project, "edited-reference", enabled=False)
     warm = build(project, "warm", workers=2, parallel_from=1)
-    cache = warm.settings[STATE_KEY]
+    cache = state_of(warm.settings, ConversionCache)
     assert cache.converted_ahead == 1 and cache.misses == 0 and cache.hits > 40
     assert_same_tree(edited_reference.output, warm.output)
     assert "après coup" in (warm.output / "strategie-editoriale-en-5-etapes/index.html").read_text()
@@ -53,19 +55,19 @@ def test_a_changed_markdown_setting_or_a_damaged_cache_converts_again(project, c
     assert cache_file.is_file()
     other = build_copy(project, "other", MARKDOWN={"extension_configs": {"markdown.extensions.extra": {}},
                                                    "output_format": "html5"})
-    assert other.settings[STATE_KEY].converted_ahead > 20  # another setting: nothing reused
+    assert state_of(other.settings, ConversionCache).converted_ahead > 20  # another setting: nothing reused
     cache_file.write_text("{not json")
     damaged = build(project, "damaged")
-    assert damaged.settings[STATE_KEY].converted_ahead > 20
+    assert state_of(damaged.settings, ConversionCache).converted_ahead > 20
     assert any("markdown-cache.json cannot be read" in r.getMessage() for r in caplog.records)
     assert_same_tree(project / "first", damaged.output)
 
 
 def test_a_later_build_without_the_plugin_in_the_same_process_is_left_alone(project):
     """Signals outlive a build: the handlers stay connected, and must look at PLUGINS."""
-    assert STATE_KEY in build(project, "with").settings
+    assert state_of(build(project, "with").settings, ConversionCache) is not None
     without = build_copy(project, "without", PLUGINS=[p for p in pelicanconf.PLUGINS if p != "markdown_cache"])
-    assert STATE_KEY not in without.settings
+    assert state_of(without.settings, ConversionCache) is None
     assert_same_tree(project / "with", without.output)
 
 
@@ -78,7 +80,7 @@ def test_bad_settings_are_named(given, key):
 
 
 def typesetting(report):
-    return report.settings[BUILD_KEY]._typeset
+    return build_of(report.settings)._typeset
 
 
 def test_french_typesetting_is_kept_between_builds_and_the_bytes_stay_the_same(project, caplog):

@@ -12,9 +12,10 @@ from PIL import Image
 
 from media.downloads import size_label
 from media.embeds import embed_for
-from media.settings import DEFAULTS, MediaSettingsError, load
+from media.settings import DEFAULTS, load
 from media.state import MediaState
 from media.transforms import Page, transform
+from sitekit.settings import SettingsError as MediaSettingsError
 
 SITEURL = "https://site.example"
 

@@ -15,7 +15,9 @@ from media_content import make_content
 from PIL import Image
 
 from media.caches import TransformCache, VariantCache, transforms_fingerprint
-from media.settings import STATE_KEY, load
+from media.settings import load
+from media.state import MediaState
+from sitekit.build_context import state_of
 from media.state import MediaState, Variant
 from media.transforms import Page, transform
 from project_copy import assert_same_tree, build_copy, copy_project
@@ -164,8 +166,8 @@ def test_a_real_build_is_the_same_with_and_without_the_caches(tmp_path):
     reference = build_copy(project, "reference", MEDIA={"cache": False})
     first = build_copy(project, "first")
     second = build_copy(project, "second")
-    assert first.settings[STATE_KEY].transforms.made > 10
-    assert second.settings[STATE_KEY].transforms.made == 0
+    assert state_of(first.settings, MediaState).transforms.made > 10
+    assert state_of(second.settings, MediaState).transforms.made == 0
     assert_same_tree(reference.output, first.output)
     assert_same_tree(reference.output, second.output)
     copies = sorted(second.output.rglob("_w/*.jpg"))

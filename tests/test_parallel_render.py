@@ -9,12 +9,15 @@ import jinja2
 import pelicanconf
 import pytest
 
-from bilingual.problems import Problems
 from conftest import ROOT
 from parallel_render.render import Page, RenderFailed, render_all
-from parallel_render.settings import STATE_KEY, ParallelRenderSettingsError, load
+from parallel_render.settings import load
+from parallel_render.writer import ParallelRendering
 from project_copy import assert_same_tree, build_copy, copy_project
 from publisher.build import main
+from sitekit.build_context import start_build, state_of
+from sitekit.problems import Problems
+from sitekit.settings import SettingsError as ParallelRenderSettingsError
 
 
 @pytest.fixture
@@ -26,10 +29,10 @@ def test_pages_rendered_by_two_processes_are_the_serial_pages(project):
     """To regenerate nothing: the reference is a serial build, made in the test."""
     serial = build_copy(project, "serial", PARALLEL_RENDER={"workers": 1})
     parallel = build_copy(project, "parallel", PARALLEL_RENDER={"workers": 2, "parallel_from": 1})
-    assert parallel.settings[STATE_KEY]["workers"] == 2
+    assert state_of(parallel.settings, ParallelRendering).config["workers"] == 2
     assert_same_tree(serial.output, parallel.output)
     without = build_copy(project, "without", PLUGINS=[p for p in pelicanconf.PLUGINS if p != "parallel_render"])
-    assert STATE_KEY not in without.settings
+    assert state_of(without.settings, ParallelRendering) is None
     assert_same_tree(serial.output, without.output)
 
 
@@ -82,7 +85,9 @@ def test_what_workers_log_is_logged_once_by_the_build(tmp_path, caplog):
 
 def test_a_problem_found_while_rendering_lands_in_the_builds_list(tmp_path):
     """A worker's problems would die with it: its pages are rendered again by the build."""
-    build = SimpleNamespace(problems=Problems())
+    build = SimpleNamespace(problems=Problems(), primary="fr")
+    settings = {}
+    start_build(settings, build)
     pages = _worker_pages(tmp_path, "{{ check(number) }}")
 
     def check(number):
@@ -92,7 +97,7 @@ def test_a_problem_found_while_rendering_lands_in_the_builds_list(tmp_path):
 
     for page in pages:
         page.context["check"] = check
-    render_all(pages, {"BILINGUAL_BUILD": build}, workers=2, parallel_from=1)
+    render_all(pages, settings, workers=2, parallel_from=1)
     assert sorted(p.path for p in build.problems.errors) == ["content/post-1.md", "content/post-3.md",
                                                               "content/post-5.md"]
     assert [(tmp_path / f"page-{n}.html").read_text() for n in range(6)] == [f"page {n}" for n in range(6)]

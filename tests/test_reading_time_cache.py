@@ -7,7 +7,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from post_meta.handlers import STATE_KEY
+from post_meta.handlers import PostMeta
+from sitekit.build_context import state_of
 from project_copy import build_copy, copy_project
 
 POST = "content/posts/fr/strategie-editoriale-en-5-etapes.md"
@@ -26,20 +27,20 @@ def minutes_shown(report):
 
 def test_times_are_kept_and_an_edited_text_is_counted_again(project):
     first = build_copy(project, "first")
-    assert first.settings[STATE_KEY].counted > 10
+    assert state_of(first.settings, PostMeta).counted > 10
     second = build_copy(project, "second")
-    assert second.settings[STATE_KEY].counted == 0
+    assert state_of(second.settings, PostMeta).counted == 0
     assert minutes_shown(second) == minutes_shown(first)
 
     post = project / POST
     post.write_text(post.read_text(encoding="utf-8") + "\n" + "Encore un mot. " * 2000 + "\n", encoding="utf-8")
     edited = build_copy(project, "edited")
-    assert edited.settings[STATE_KEY].counted == 1
+    assert state_of(edited.settings, PostMeta).counted == 1
     assert minutes_shown(edited) >= minutes_shown(first) + 5  # 6,000 more words at 220 a minute
 
 
 def test_another_reading_speed_counts_every_text_again(project):
     usual = build_copy(project, "usual")
     slow = build_copy(project, "slow", POST_META={"words_per_minute": 50})
-    assert slow.settings[STATE_KEY].counted == usual.settings[STATE_KEY].counted
+    assert state_of(slow.settings, PostMeta).counted == state_of(usual.settings, PostMeta).counted
     assert minutes_shown(slow) > minutes_shown(usual)

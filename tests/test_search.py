@@ -18,7 +18,8 @@ from publisher.build import ContentErrors
 from project_copy import assert_same_tree
 from search.index_cache import IndexCache
 from search.indexer import build_index
-from search.settings import SearchSettingsError, load
+from search.settings import load
+from sitekit.settings import SettingsError as SearchSettingsError
 
 
 def _with(names, extra):

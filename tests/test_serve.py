@@ -18,7 +18,10 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
 from conftest import ROOT
-from publisher.serve import LivePreview, Preview, PreviewServer, Watcher, allow_live_reload, inject_live_reload
+from publisher.preview.builder import Preview
+from publisher.preview.live import LivePreview
+from publisher.preview.server import PreviewServer, allow_live_reload, inject_live_reload
+from publisher.preview.watcher import Watcher
 from small_project import SmallProject
 
 POST = "content/posts/fr/article-a-commenter.md"
@@ -187,7 +190,7 @@ def test_the_command_serves_restarts_for_plugin_code_and_stops_on_ctrl_c(tmp_pat
     plugin.write_text("def register():\n    pass\n")
     with (project.folder / "conf.py").open("a") as conf:
         conf.write('PLUGIN_PATHS = [*PLUGIN_PATHS, "local_plugins"]\nPLUGINS = [*PLUGINS, "stamp"]\n')
-    command = [sys.executable, "-m", "publisher.serve", "--settings", "conf.py", "--port", "0"]
+    command = [sys.executable, "-m", "publisher.preview", "--settings", "conf.py", "--port", "0"]
     process = subprocess.Popen(command, cwd=project.folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = queue.Queue()

@@ -19,7 +19,7 @@ from watchfiles import Change
 
 from conftest import ROOT
 from publisher.build import BuildReport
-from publisher.serve import ChangeFilter
+from publisher.preview.watcher import ChangeFilter
 from sitekit.unchanged import Kept
 from test_serve import (POST, POST_URL, TIMEOUT, after_editing, live, page_under_the_policy,  # noqa: F401 (live)
                         small_project)
@@ -155,7 +155,7 @@ def test_the_command_shows_a_failed_first_build_on_the_pages(tmp_path):
     project = small_project(tmp_path)
     post = project.folder / POST
     post.write_text(post.read_text(encoding="utf-8").replace(GOOD_DATE, BAD_DATE), encoding="utf-8")
-    command = [sys.executable, "-m", "publisher.serve", "--settings", "conf.py", "--port", "0"]
+    command = [sys.executable, "-m", "publisher.preview", "--settings", "conf.py", "--port", "0"]
     process = subprocess.Popen(command, cwd=project.folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = queue.Queue()

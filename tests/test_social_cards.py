@@ -11,9 +11,10 @@ from PIL import Image
 from pelican import signals
 
 from conftest import ROOT, build_sample
+from sitekit.settings import SettingsError as SocialCardsSettingsError
 from social_cards import cards as social_cards
 from social_cards.render import TITLE_LINES, TITLE_SIZES, WIDTH, draw_card
-from social_cards.settings import SocialCardsSettingsError, load
+from social_cards.settings import load
 from social_cards.state import Cards
 from social_cards.text import Face, fit_lines, wrap
 

@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from newsletter_issues.settings import NewsletterSettingsError, load
+from newsletter_issues.settings import load
 from publisher.local_server import LocalServer
+from sitekit.settings import SettingsError as NewsletterSettingsError
 from small_project import SmallProject
 
 BUTTONDOWN = "https://buttondown.com/api/emails/embed-subscribe/elise-marchand"

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 
 from bilingual.checks import source_digest
 from project_copy import build_copy, copy_project
+from sitekit.build_context import build_of
 
 SITEURL = "https://elise-marchand.example"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -76,7 +77,7 @@ def _is_written(report, absolute_url):
 
 
 def test_the_build_reports_no_problem_about_the_edited_files(built):
-    problems = built.settings["BILINGUAL_BUILD"].problems
+    problems = build_of(built.settings).problems
     assert problems.errors == []
     edited = {f"content/{source}" for pair in PAIRS.values() for source, _, _ in pair}
     assert [p for p in problems.warnings if p.path in edited] == []

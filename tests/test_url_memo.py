@@ -5,7 +5,7 @@ import pelicanconf
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from project_copy import assert_same_tree, build_copy, copy_project
-from publisher.incremental import Recorder
+from publisher.preview.incremental import Recorder
 
 
 def _pattern_url(item):

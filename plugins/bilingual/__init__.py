@@ -11,7 +11,10 @@ import logging
 from pelican import signals
 
 from . import handlers
-from .handlers import all_languages_written  # noqa: F401  (for other plugins)
+# For other plugins: the signal, French typography (an email's text part), whether a page was built.
+from .checks import exists_in_output  # noqa: F401
+from .runs import all_languages_written  # noqa: F401
+from .typography import french_html  # noqa: F401
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ import io
 import logging
 from pathlib import Path
 
-from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+from sitekit.languages import language_name
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +37,6 @@ def load_translations(catalogue_dir, lang):
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
-
-
-def language_name(code, in_lang=None):
-    """'Français', 'English': a language's name, in its own language by default."""
-    name = Locale.parse(code).get_display_name(in_lang or code)
-    return name[:1].upper() + name[1:]
 
 
 def install(env, lang, translations):

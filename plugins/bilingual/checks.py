@@ -2,7 +2,6 @@
 
 import codecs
 import difflib
-import hashlib
 import json
 import os
 import posixpath
@@ -11,9 +10,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pelican.settings import DEFAULT_CONFIG
-from pelican.utils import slugify
 
-from .catalogue import language_name
+from sitekit.content import digest_of, pelican_slug, source_digest
+from sitekit.languages import language_name
+
 from .history import Untold, original_when_translated
 
 # Attributes whose value is a URL the browser will fetch or follow.
@@ -25,16 +25,6 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
 # carriage return, and U+FFFE, U+FFFF. Strict UTF-8 decoding already refuses lone surrogates.
 NOT_IN_XML_CHARACTERS = [chr(code) for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)]
 NOT_IN_XML = re.compile(f"[{re.escape(''.join(NOT_IN_XML_CHARACTERS))}]")
-
-
-def source_digest(path):
-    """What a translation records in Source-Hash: 12 hex digits of its original's SHA-256."""
-    return digest_of(Path(path).read_bytes())
-
-
-def digest_of(data):
-    """Source-Hash of an original's bytes (Windows line endings count as Unix ones)."""
-    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()[:12]
 
 
 def text_problem(path):
@@ -143,7 +133,7 @@ def _closest(name, known, singular):
 
 def _new_entry(build, kind, name, lang):
     """The taxonomy entry naming ``name`` in ``lang``, under a key no entry has."""
-    base = slugify(name, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]) or "new"
+    base = pelican_slug(name, DEFAULT_CONFIG) or "new"
     taken = build.taxonomy.keys(kind)
     key, number = base, 1
     while key in taken:

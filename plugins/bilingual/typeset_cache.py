@@ -8,7 +8,7 @@ another version of typography.py, is ignored and the build typesets again.
 
 from pathlib import Path
 
-from sitekit.cache_file import CacheFile, ComputedByText, source_digest
+from sitekit.cache_file import CacheFile, ComputedByText, code_digest
 
 from .typography import french_html
 
@@ -21,7 +21,7 @@ class TypesetCache(ComputedByText):
 
     def __init__(self, path):
         rules = Path(__file__).with_name("typography.py")
-        super().__init__(CacheFile(path, source_digest(rules), "typesetting every French text again"), french_html)
+        super().__init__(CacheFile(path, code_digest(rules), "typesetting every French text again"), french_html)
 
     def typeset(self, html):
         return self.get(html)

@@ -1,61 +1,41 @@
 """Signal handlers of the comments plugin: glue between Pelican, the provider and the theme.
 
-State lives in one CommentsState stored in the settings of every language run
-(settings["COMMENTS_STATE"]), never in module globals.
+State lives in one CommentsState kept in the build context of every language run
+(sitekit.build_context), never in module globals.
 """
 
-import logging
 import os
 
-from sitekit.plugin_list import lists_plugin
+from sitekit.build_context import build_of, is_main_run, keep_state, language_of_run, report, setting_up, state_of
+from sitekit.csp import add_sources
 from sitekit.unchanged import previous_file, write_output
 
 from . import feeds, threads
 from .providers import load_provider
-from .settings import STATE_KEY, load
+from .settings import load
 from .state import CommentsState
-
-logger = logging.getLogger(__name__)
 
 
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY in settings:
-        return  # a language run started by the main run: already set up
-    if not lists_plugin(settings, __package__):
+    if not setting_up(settings, CommentsState, __package__):
         return
     config = load(settings)
     provider = load_provider(config)
     report = lambda kind, message, about=None: _report_service(settings, kind, message, about)  # noqa: E731
-    settings[STATE_KEY] = CommentsState(config, provider, report)
-    settings["CONTENT_SECURITY_POLICY"] = _with_sources(settings.get("CONTENT_SECURITY_POLICY"), provider.csp_sources())
-
-
-def _with_sources(policy, sources):
-    """The site's policy with the provider's addresses added (a new dict: settings are shared)."""
-    if not policy:
-        return policy
-    merged = {directive: list(values) for directive, values in policy.items()}
-    for directive, values in sources.items():
-        target = merged.setdefault(directive, list(merged.get("default-src", ["'self'"])))
-        target.extend(value for value in values if value not in target)
-    return merged
-
-
-def _is_main_run(settings):
-    build = settings.get("BILINGUAL_BUILD")
-    return build is None or settings.get("BILINGUAL_LANG") == build.primary
+    keep_state(settings, CommentsState(config, provider, report))
+    settings["CONTENT_SECURITY_POLICY"] = add_sources(settings.get("CONTENT_SECURITY_POLICY"), provider.csp_sources())
 
 
 def on_run_start(pelican):
-    state = pelican.settings.get(STATE_KEY)
-    if state and _is_main_run(pelican.settings):
+    state = state_of(pelican.settings, CommentsState)
+    if state and is_main_run(pelican.settings):
         state.reset()
 
 
 def on_articles_listed(generator):
     """Each post of this run gets its thread and comments (article.comment_thread)."""
-    state = generator.settings.get(STATE_KEY)
+    state = state_of(generator.settings, CommentsState)
     if state is None:
         return
     posts = [*generator.articles, *getattr(generator, "bilingual_untranslated", [])]
@@ -86,12 +66,12 @@ def _check_unique_ids(made, state, report, settings):
 
 def on_articles_written(generator, writer):
     """Write the comment feed of each post this run wrote."""
-    state = generator.settings.get(STATE_KEY)
+    state = state_of(generator.settings, CommentsState)
     if state is None:
         return
     settings = generator.settings
     site_url = settings.get("FEED_DOMAIN") or settings.get("SITEURL") or ""
-    lang = settings.get("BILINGUAL_LANG") or settings.get("DEFAULT_LANG")
+    lang = language_of_run(settings)
     gettext = _gettext(settings, lang)
     for post in generator.articles:
         thread = getattr(post, "comment_thread", None)
@@ -103,31 +83,22 @@ def on_articles_written(generator, writer):
 
 
 def _gettext(settings, lang):
-    build = settings.get("BILINGUAL_BUILD")
+    build = build_of(settings)
     return build.translations(lang).gettext if build is not None else (lambda text: text)
 
 
 def _relative(settings, path):
-    build = settings.get("BILINGUAL_BUILD")
+    build = build_of(settings)
     return build.relative_path(path) if build is not None else path
 
 
 def _report_content(settings, post, field, message):
-    build = settings.get("BILINGUAL_BUILD")
-    if build is not None:
-        build.problems.add(_relative(settings, post.source_path), field, message)
-    else:
-        logger.error("%s: %s: %s", post.source_path, field, message)
+    report(settings, post.source_path, field, message)
 
 
 def _report_service(settings, kind, message, about=None):
     """A comment service problem: one line, counted by the build's report
     (``about`` tells apart several problems of the one provider)."""
-    build = settings.get("BILINGUAL_BUILD")
-    provider = settings[STATE_KEY].provider.name
-    if build is not None:
-        build.problems.add("comments", provider, message, severity=kind, about=about)
-    else:
-        (logger.error if kind == "error" else logger.warning)("comments: %s: %s", provider, message)
+    report(settings, "comments", state_of(settings, CommentsState).provider.name, message, kind, about)
 
 

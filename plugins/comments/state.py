@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 class CommentsState:
-    """Stored in the settings of every language run; reset at each main run."""
+    """Kept in the build context of every language run; reset at each main run."""
 
     def __init__(self, config, provider, report):
         self.config = config

@@ -5,15 +5,14 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from fnmatch import fnmatch
 
 import markdown
 from markdown import Markdown
 
 from sitekit.cache_file import CacheFile
+from sitekit.workers import in_workers
 
 logger = logging.getLogger(__name__)
 
@@ -117,14 +116,8 @@ def convert_ahead(cache, texts, markdown_config, formatted_fields, workers, para
     """Convert the texts the cache lacks, as Pelican's reader will ask: each body with its
     front matter, then each formatted field (Summary) without. Returns how many were converted."""
     todo = [text for text in dict.fromkeys(texts) if cache.key(text, True) not in cache.entries]
-    jobs = [(text, markdown_config, tuple(formatted_fields)) for text in todo]
-    if workers > 1 and len(jobs) >= parallel_from:
-        # fork: the workers start at once and already hold the Markdown extensions.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_convert, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
-    else:
-        results = [_convert(job) for job in jobs]
-    for conversions in results:
+    convert = functools.partial(_convert_all, markdown_config=markdown_config, formatted_fields=formatted_fields)
+    for conversions in in_workers(convert, todo, workers if len(todo) >= parallel_from else 1):
         for text, with_meta, html, meta in conversions:
             cache.put(cache.key(text, with_meta), html, meta)
     cache.converted_ahead += len(todo)
@@ -133,9 +126,12 @@ def convert_ahead(cache, texts, markdown_config, formatted_fields, workers, para
     return len(todo)
 
 
-def _convert(job):
+def _convert_all(texts, markdown_config, formatted_fields):
+    return [conversion for text in texts for conversion in _convert(text, markdown_config, formatted_fields)]
+
+
+def _convert(text, markdown_config, formatted_fields):
     """The conversions MarkdownReader.read makes of one file, in its order."""
-    text, markdown_config, formatted_fields = job
     md = Markdown(**markdown_config)
     html = md.convert(text)
     meta = getattr(md, "Meta", {})

@@ -6,29 +6,24 @@ import time
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from sitekit.plugin_list import lists_plugin
+from sitekit.build_context import keep_state, setting_up, state_of
 
 from .cache import ConversionCache, convert_ahead, fingerprint, markdown_files
 from .reader import CachingMarkdownReader
-from .settings import STATE_KEY, load
+from .settings import load
 
 logger = logging.getLogger(__name__)
 
 
-
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY in settings:
-        return  # a language run of the same build: the cache is already there
-    # Signals outlive a build: a later build in this process may not list this plugin.
-    if not lists_plugin(settings, __package__):
+    if not setting_up(settings, ConversionCache, __package__):
         return
     config = load(settings)
     if not config["enabled"]:
         return
     CachingMarkdownReader(settings)  # completes MARKDOWN as Pelican's reader does (the meta extension)
-    cache = ConversionCache(config["file"], fingerprint(settings["MARKDOWN"]))
-    settings[STATE_KEY] = cache
+    cache = keep_state(settings, ConversionCache(config["file"], fingerprint(settings["MARKDOWN"])))
     settings["READERS"] = {**settings.get("READERS", {}),
                            **{extension: CachingMarkdownReader for extension in MarkdownReader.file_extensions}}
     started = time.perf_counter()
@@ -49,7 +44,7 @@ def _text(path):
 
 
 def on_finalized(pelican):
-    cache = pelican.settings.get(STATE_KEY)
+    cache = state_of(pelican.settings, ConversionCache)
     if cache is not None:
         cache.save()
         logger.debug("markdown_cache: %s conversions found, %s made while reading", cache.hits, cache.misses)

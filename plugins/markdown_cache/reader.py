@@ -6,7 +6,9 @@ from markdown import Markdown
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from .settings import STATE_KEY
+from sitekit.build_context import state_of
+
+from .cache import ConversionCache
 
 
 class CachingMarkdown(Markdown):
@@ -60,7 +62,7 @@ class CachingMarkdownReader(MarkdownReader):
         return md
 
     def _new_markdown(self):
-        md = CachingMarkdown(self.settings[STATE_KEY], **self.settings["MARKDOWN"])
+        md = CachingMarkdown(state_of(self.settings, ConversionCache), **self.settings["MARKDOWN"])
         if "meta" in md.preprocessors and "_reused" not in self.__dict__:
             self._reused = md
             self._meta_preprocessor = md.preprocessors["meta"]

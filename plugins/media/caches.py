@@ -19,7 +19,7 @@ from pathlib import Path
 
 import PIL
 
-from sitekit.cache_file import CacheFile, source_digest
+from sitekit.cache_file import CacheFile, code_digest
 from sitekit.linked_copy import put_linked
 
 from . import images
@@ -51,7 +51,7 @@ def file_stamp(path):
 def transforms_fingerprint(config):
     """The setting, Pillow, and this plugin's source: a change to it may change any result."""
     return json.dumps({"config": {key: value for key, value in config.items() if key not in ("quality", "cache")},
-                       "pillow": PIL.__version__, "code": source_digest(*sorted(HERE.glob("*.py")))}, sort_keys=True)
+                       "pillow": PIL.__version__, "code": code_digest(*sorted(HERE.glob("*.py")))}, sort_keys=True)
 
 
 class TransformCache:
@@ -97,7 +97,7 @@ class VariantCache:
     def __init__(self, folder):
         self.folder = folder
         # What makes a copy besides its original, width and quality: Pillow and images.py.
-        self._maker = json.dumps([PIL.__version__, source_digest(HERE / "images.py")])
+        self._maker = json.dumps([PIL.__version__, code_digest(HERE / "images.py")])
 
     def put(self, target, variant, quality):
         """Link the copy into ``target``, resizing first if no build made it yet; 1 if resized."""

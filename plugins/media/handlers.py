@@ -1,30 +1,29 @@
 """Signal handlers of the media plugin: glue between Pelican and the modules.
 
-State is kept in one MediaState object stored in the settings of every
-language run (settings["MEDIA_STATE"]), never in module globals.
+State is kept in one MediaState object in the build context of every
+language run (sitekit.build_context), never in module globals.
 """
 
 import logging
 import os
-from pathlib import Path
 
 from pelican.contents import Article, Page as PelicanPage
 
+from sitekit.build_context import build_of, keep_state, report, setting_up, state_of
+from sitekit.problems import WARNING
+
 from .caches import TransformCache, VariantCache, transforms_fingerprint
-from .settings import STATE_KEY, load
+from .settings import load
 from .state import MediaState
 from .transforms import Page, shown, transform
 
 logger = logging.getLogger(__name__)
 
-# The bilingual plugin's build, when it runs: it lists problems one line each.
-BILINGUAL_KEY = "BILINGUAL_BUILD"
-
 
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY not in settings:  # a language run started by the main run shares it
-        settings[STATE_KEY] = _state(load(settings), settings)
+    if setting_up(settings, MediaState):
+        keep_state(settings, _state(load(settings), settings))
 
 
 def _state(config, settings):
@@ -38,7 +37,7 @@ def _state(config, settings):
 def on_content_init(content):
     if not isinstance(content, (Article, PelicanPage)) or not getattr(content, "_content", None):
         return
-    state = content.settings.get(STATE_KEY)
+    state = state_of(content.settings, MediaState)
     if state is None:
         return
     content._content = state.transformed(content._content, _page(content, state), transform)
@@ -60,37 +59,31 @@ def _page(content, state):
 
 
 def _language(content):
-    """The content's language, by the bilingual plugin's rule (Lang line, else
-    its folder): Pelican calls the plugins' handlers of one signal in no set
-    order, so that plugin may not have set content.lang yet."""
+    """The content's language, by the site's rule (Lang line, else its folder):
+    Pelican calls the plugins' handlers of one signal in no set order, so the
+    bilingual plugin may not have set content.lang yet."""
     given = content.metadata.get("lang")
     if given:
         return str(given).strip().lower()
-    build = content.settings.get(BILINGUAL_KEY)
+    build = build_of(content.settings)
     if build is None:
         return content.settings.get("DEFAULT_LANG", "en")
-    folders = Path(content.source_path).parts[:-1]
-    return next((part for part in reversed(folders) if part in build.languages), build.primary)
+    return build.of_file(content.source_path)
 
 
 def _reporter(settings, source_path):
     """report(field, message, about): one warning line naming the content file."""
-    build = settings.get(BILINGUAL_KEY)
-    if build is None:
-        return lambda field, message, about: logger.warning("%s: %s: %s", source_path, field, message)
-    path = build.relative_path(source_path)
-
-    def report(field, message, about):
-        if about[0] == "missing":
+    def report_one(field, message, about):
+        if about[0] == "missing" and build_of(settings) is not None:
             return  # the link check reports it, as an error: one line per missing image
         # One line per file, field and src; "about" is kept apart from the link check's own.
-        build.problems.add(path, field, message, "warning", about=("media", about))
-    return report
+        report(settings, source_path, field, message, WARNING, ("media", about))
+    return report_one
 
 
 def on_finalized(pelican):
     """Write the resized copies the run's images asked for (each run may add some)."""
-    state = pelican.settings.get(STATE_KEY)
+    state = state_of(pelican.settings, MediaState)
     if state is None:
         return
     state.transforms.save()

@@ -4,6 +4,8 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
+from sitekit.build_context import PendingFiles
+
 from . import images
 from .caches import Consulted, TransformCache
 
@@ -15,8 +17,8 @@ class Variant:
     requested_by: str  # content file whose image asked for it, for problems
 
 
-class MediaState:
-    """Shared by every language run of a build (stored in their settings).
+class MediaState(PendingFiles):
+    """Shared by every language run of a build (kept in its build context).
 
     Each run reads every content file: the second run finds the first one's transforms in
     ``transforms``, as the next build does when it is kept in a file. Resized copies are

@@ -9,10 +9,12 @@ from pelican.contents import Page, SkipStub
 from pelican.generators import Generator
 
 from newsletter.model import Issue, PostCard
+from sitekit.build_context import language_of_run, state_of
 from sitekit.metadata import positive_whole_number
 
 from . import archive
-from .settings import ISSUE_URL, STATE_KEY
+from .settings import ISSUE_URL
+from .state import NewsletterState
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,11 @@ class NewsletterGenerator(Generator):
     """One per language run: reads content/newsletter/, keeps this language's issues."""
 
     def generate_context(self):
-        state = self.settings.get(STATE_KEY)
+        state = state_of(self.settings, NewsletterState)
         if state is None:
             return
         self.state = state
-        self.lang = self.settings.get("BILINGUAL_LANG") or self.settings["DEFAULT_LANG"]
+        self.lang = language_of_run(self.settings)
         pages = [page for page in self._read_all() if page is not None and not self._is_draft(page)]
         mine = sorted((p for p in pages if p.lang == self.lang), key=lambda p: p.issue_number)
         mine = self._link_translations(mine, pages)
@@ -123,7 +125,7 @@ class NewsletterGenerator(Generator):
 
     def quotes(self, item):
         """Whether an issue's digest shows ``item``: an edit of it is then more than
-        `invoke serve`'s fast path renders again (publisher/incremental.py)."""
+        `invoke serve`'s fast path renders again (publisher/preview/incremental.py)."""
         return any(item is post for page in getattr(self, "issues", ()) for post in getattr(page, "digest_posts", ()))
 
     def generate_output(self, writer):

@@ -5,58 +5,54 @@ import logging
 import os
 from pathlib import Path
 
-from bilingual.checks import exists_in_output
-from bilingual.typography import french_html
+from bilingual import exists_in_output, french_html
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
-from sitekit.plugin_list import lists_plugin
+from sitekit.build_context import is_main_run, keep_state, language_of_run, setting_up, state_of
+from sitekit.csp import add_sources
 
 from . import outbox, subscribe
 from .generator import NewsletterGenerator
-from .settings import ARCHIVE_URL, FEEDBACK_URL, STATE_KEY, load
+from .settings import ARCHIVE_URL, FEEDBACK_URL, load
 from .state import NewsletterState
 
 logger = logging.getLogger(__name__)
 
 
-
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY in settings:
+    if not setting_up(settings, NewsletterState, __package__):
         return
-    if not lists_plugin(settings, __package__):
-        return
-    settings[STATE_KEY] = NewsletterState(load(settings), settings)
+    state = keep_state(settings, NewsletterState(load(settings), settings))
     # The subscribe form posts to the mailing provider: the policy must let it.
-    origins = subscribe.form_origins(settings[STATE_KEY].config["subscribe"])
-    settings["CONTENT_SECURITY_POLICY"] = subscribe.with_form_action(settings.get("CONTENT_SECURITY_POLICY"), origins)
+    origins = subscribe.form_origins(state.config["subscribe"])
+    settings["CONTENT_SECURITY_POLICY"] = add_sources(settings.get("CONTENT_SECURITY_POLICY"), {"form-action": origins})
     # publisher.build calls these once the new site is in place.
-    settings.setdefault("AFTER_BUILD", []).append(lambda output: outbox.write(settings[STATE_KEY], output))
+    settings.setdefault("AFTER_BUILD", []).append(lambda output: outbox.write(state, output))
 
 
 def on_generator_init(generator):
     """Templates of every generator get the subscribe form of the run's language (newsletter_subscribe)."""
-    state = generator.settings.get(STATE_KEY)
+    state = state_of(generator.settings, NewsletterState)
     if state is None:
         return
-    lang = generator.settings.get("BILINGUAL_LANG") or generator.settings["DEFAULT_LANG"]
+    lang = language_of_run(generator.settings)
     generator.env.globals["newsletter_subscribe"] = subscribe.form_for(state, lang)
 
 
 def add_generator(pelican):
-    state = pelican.settings.get(STATE_KEY)
+    state = state_of(pelican.settings, NewsletterState)
     if state is None:
         return None
-    build = pelican.settings.get("BILINGUAL_BUILD")
-    if build is None or pelican.settings.get("BILINGUAL_LANG") == build.primary:
+    if is_main_run(pelican.settings):
         state.reset()
     return NewsletterGenerator
 
 
 def on_all_languages_written(pelican):
     """Every language is on disk: render each issue's email and check it against the site."""
-    state = pelican.settings.get(STATE_KEY)
+    state = state_of(pelican.settings, NewsletterState)
     if state is None:
         return
     _warn_missing_translations(state)

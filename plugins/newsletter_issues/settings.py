@@ -1,44 +1,8 @@
 """The ``NEWSLETTER`` setting: defaults and validation, checked once when Pelican starts."""
 
-import copy
-import logging
-
 from newsletter.delivery import config as delivery_config
 from newsletter.delivery.errors import ConfigurationError as DeliveryConfigurationError
-
-logger = logging.getLogger(__name__)
-
-DEFAULTS = {
-    # Folder of the issues inside the content folder: newsletter/fr/, newsletter/en/.
-    "path": "newsletter",
-    # The newsletter's name and tagline, per language.
-    "name": {},
-    "tagline": {},
-    # Who sends it: {"name": ..., "email": ...}; reply_to likewise, or None.
-    "sender": {},
-    "reply_to": None,
-    # Required in commercial email (and expected by readers): the sender's postal address.
-    "postal_address": "",
-    "powered_by": "",
-    # Replaced by the delivery backend with each reader's own unsubscribe address.
-    "unsubscribe_placeholder": "[[UNSUBSCRIBE_URL]]",
-    # Query parameters added to links into the site; "{number}" and "{lang}" are replaced.
-    "utm": {},
-    # Base of the email's links (absolute); None: FEED_DOMAIN, else SITEURL.
-    "site_url": None,
-    # Where the rendered emails (.eml) go; None: "outbox" beside the output folder.
-    "outbox": None,
-    # A digest lists at most this many posts published since the previous issue.
-    "digest_limit": 6,
-    # Gmail clips HTML from about 102 KB.
-    "html_limit": 100 * 1024,
-    # How issues reach readers: backend, its settings, the ledger (see newsletter/delivery/config.py).
-    "delivery": {},
-    # The subscribe form (archive page and end of posts), posted straight to the
-    # mailing provider: {"provider": "buttondown" | "listmonk" | "brevo" | "custom", ...}.
-    # None: no form, a line asking readers to write to the sender. See subscribe.py.
-    "subscribe": None,
-}
+from sitekit.settings import Option, Schema, SettingsError, Text, Whole
 
 # URLs of the archive, without language prefix (English gets en/).
 ARCHIVE_URL = "newsletter/"
@@ -49,49 +13,61 @@ FEED_URL = "newsletter/feed.xml"
 SUBSCRIBE_URL = "newsletter/subscribe/{step}/"
 PRIVACY_URL = "newsletter/privacy/"
 
-STATE_KEY = "NEWSLETTER_STATE"
+
+def _is_address(value):
+    return isinstance(value, dict) and "@" in str(value.get("email", ""))
 
 
-class NewsletterSettingsError(ValueError):
-    """The NEWSLETTER setting cannot be used; the message says how to fix it."""
+def _subscribe(value, settings):
+    from . import subscribe  # it imports this module's URLs
+
+    return subscribe.load(value, settings)
 
 
-def load(settings):
-    given = settings.get("NEWSLETTER", {})
-    if not isinstance(given, dict):
-        raise NewsletterSettingsError("NEWSLETTER must be a dict, e.g. NEWSLETTER = {'name': {'fr': '...'}}")
-    for key in sorted(set(given) - set(DEFAULTS)):
-        logger.warning("NEWSLETTER: unknown key %r ignored (known keys: %s)", key, ", ".join(DEFAULTS))
-    merged = {**copy.deepcopy(DEFAULTS), **{k: copy.deepcopy(v) for k, v in given.items() if k in DEFAULTS}}
-    sender = merged["sender"]
-    _check(isinstance(sender, dict) and "@" in str(sender.get("email", "")),
-           "NEWSLETTER['sender'] needs an address: {'name': 'Élise Marchand', 'email': 'lettre@example.org'}")
-    _check(merged["reply_to"] is None or (isinstance(merged["reply_to"], dict) and "@" in str(merged["reply_to"].get("email", ""))),
-           "NEWSLETTER['reply_to'] must be None or {'name': ..., 'email': ...}")
-    _check(isinstance(merged["postal_address"], str) and merged["postal_address"].strip(),
-           "NEWSLETTER['postal_address'] is required: the sender's postal address, shown in every email's footer")
-    _check(isinstance(merged["name"], (dict, str)) and merged["name"],
-           "NEWSLETTER['name'] must name the newsletter, e.g. {'fr': 'La lettre', 'en': 'The letter'}")
-    _check(isinstance(merged["utm"], dict), "NEWSLETTER['utm'] must be a dict, e.g. {'utm_source': 'newsletter'}")
-    placeholder = merged["unsubscribe_placeholder"]
-    _check(isinstance(placeholder, str) and placeholder.strip(),
-           "NEWSLETTER['unsubscribe_placeholder'] must be the text the delivery replaces, e.g. '[[UNSUBSCRIBE_URL]]'")
-    for key in ("digest_limit", "html_limit"):
-        value = merged[key]
-        _check(isinstance(value, int) and not isinstance(value, bool) and value > 0,
-               f"NEWSLETTER[{key!r}] must be a whole number above 0")
-    from . import subscribe  # it raises this module's NewsletterSettingsError
-
-    merged["subscribe"] = subscribe.load(merged["subscribe"], settings)
+def _delivery(value, settings):
     # Checked when the build starts, so a wrong backend name fails before anything is written;
     # credentials are looked for only when delivering.
     try:
-        delivery_config.load(merged["delivery"])
+        delivery_config.load(value)
     except DeliveryConfigurationError as error:
-        raise NewsletterSettingsError(str(error)) from None
-    return merged
+        raise SettingsError(str(error)) from None
+    return value
 
 
-def _check(condition, message):
-    if not condition:
-        raise NewsletterSettingsError(message)
+WHOLE = "{key} must be a whole number above 0"
+NEWSLETTER = Schema("NEWSLETTER", {
+    "path": Option("newsletter", "Folder of the issues inside the content folder: newsletter/fr/, newsletter/en/.",
+                   kind="folder"),
+    "name": Option({}, "The newsletter's name, per language.",
+                   "{key} must name the newsletter, e.g. {{'fr': 'La lettre', 'en': 'The letter'}}",
+                   test=lambda value: isinstance(value, (dict, str)) and value, kind="dict or text"),
+    "tagline": Option({}, "The newsletter's tagline, per language.", kind="dict or text"),
+    "sender": Option({}, "Who sends it: {\"name\": ..., \"email\": ...}.",
+                     "{key} needs an address: {{'name': 'Élise Marchand', 'email': 'lettre@example.org'}}",
+                     test=_is_address, kind="dict"),
+    "reply_to": Option(None, "Where replies go: {\"name\": ..., \"email\": ...}, or None.",
+                       "{key} must be None or {{'name': ..., 'email': ...}}",
+                       test=lambda value: value is None or _is_address(value), kind="dict or None"),
+    "postal_address": Text("", "The sender's postal address, shown in every email's footer (required in "
+                               "commercial email, and expected by readers).",
+                           "{key} is required: the sender's postal address, shown in every email's footer"),
+    "powered_by": Option("", "A line about the tools the newsletter is made with, in the footer.", kind="text"),
+    "unsubscribe_placeholder": Text("[[UNSUBSCRIBE_URL]]", "Replaced by the delivery backend with each reader's "
+                                                           "own unsubscribe address.",
+                                    "{key} must be the text the delivery replaces, e.g. '[[UNSUBSCRIBE_URL]]'"),
+    "utm": Option({}, "Query parameters added to links into the site; \"{number}\" and \"{lang}\" are replaced.",
+                  "{key} must be a dict, e.g. {{'utm_source': 'newsletter'}}",
+                  test=lambda value: isinstance(value, dict), kind="dict"),
+    "site_url": Option(None, "Base of the email's links (absolute); None: FEED_DOMAIN, else SITEURL.",
+                       kind="URL or None"),
+    "outbox": Option(None, "Where the rendered emails (.eml) go; None: \"outbox\" beside the output folder.",
+                     kind="folder or None"),
+    "digest_limit": Whole(6, "A digest lists at most this many posts published since the previous issue.", WHOLE),
+    "html_limit": Whole(100 * 1024, "Bytes of HTML an email may have (Gmail clips HTML from about 102 KB).", WHOLE),
+    "delivery": Option({}, "How issues reach readers: backend, its settings, the ledger "
+                           "(see newsletter/delivery/config.py).", check=_delivery, kind="dict"),
+    "subscribe": Option(None, "The subscribe form (archive page and end of posts), posted straight to the mailing "
+                              "provider (see subscribe.py); None: a line asking readers to write to the sender.",
+                        check=_subscribe, kind="dict or None"),
+}, example={"name": {"fr": "..."}})
+load = NEWSLETTER.load

@@ -1,15 +1,14 @@
 """What the language runs of one build share: settings, the issues read, the emails rendered."""
 
-import logging
 from pathlib import Path
 
 from newsletter.render import in_language
+from sitekit.build_context import RenderedEmails, build_of, report
+from sitekit.problems import ERROR, WARNING
 
-logger = logging.getLogger(__name__)
 
-
-class NewsletterState:
-    """Stored in the settings of every language run; reset at each main run."""
+class NewsletterState(RenderedEmails):
+    """Kept in the build context of every language run; reset at each main run."""
 
     def __init__(self, config, settings):
         self.config = config
@@ -25,7 +24,7 @@ class NewsletterState:
 
     @property
     def build(self):
-        return self.settings.get("BILINGUAL_BUILD")
+        return build_of(self.settings)
 
     @property
     def languages(self):
@@ -52,9 +51,4 @@ class NewsletterState:
         self.issues[lang] = issues
 
     def report(self, path, field, message, warning=False):
-        build = self.build
-        relative = self.relative(path)
-        if build is not None:
-            (build.problems.warn if warning else build.problems.add)(relative, field, message)
-        else:
-            (logger.warning if warning else logger.error)("%s: %s: %s", relative, field, message)
+        report(self.settings, path, field, message, WARNING if warning else ERROR)

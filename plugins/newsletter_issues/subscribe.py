@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 from newsletter.render import in_language
 from sitekit.plugin_list import lists_plugin
+from sitekit.settings import SettingsError
 
-from .settings import PRIVACY_URL, SUBSCRIBE_URL, NewsletterSettingsError
+from .settings import PRIVACY_URL, SUBSCRIBE_URL
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def site_languages(settings):
     languages = given.get("languages") if isinstance(given, dict) else None
     if not languages:
         if lists_plugin(settings, "bilingual"):
-            from bilingual.settings import DEFAULTS
+            from sitekit.languages import DEFAULTS
             languages = DEFAULTS["languages"]
         else:
             languages = [settings.get("DEFAULT_LANG") or "en"]
@@ -320,7 +321,7 @@ def _warn_unknown(given, known, provider):
 
 def _check(condition, message):
     if not condition:
-        raise NewsletterSettingsError(message)
+        raise SettingsError(message)
 
 
 # --- The form of one language --------------------------------------------------------------------
@@ -368,16 +369,6 @@ def form_origins(subscribe):
         if origin not in origins:
             origins.append(origin)
     return origins
-
-
-def with_form_action(policy, origins):
-    """The site's policy letting forms post to the site and to ``origins`` (a new dict: settings are shared)."""
-    if not policy:
-        return policy
-    merged = {directive: list(values) for directive, values in policy.items()}
-    allowed = merged.setdefault("form-action", ["'self'"])
-    allowed += [origin for origin in origins if origin not in allowed]
-    return merged
 
 
 # --- Pages ---------------------------------------------------------------------------------------

@@ -2,23 +2,20 @@
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from sitekit.plugin_list import lists_plugin
+from sitekit.build_context import keep_state, setting_up, state_of
 
-from .settings import STATE_KEY, load
-from .writer import DeferringWriter
+from .settings import load
+from .writer import DeferringWriter, ParallelRendering
 
 
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY in settings:
-        return  # a language run of the same build: already set up
-    # Signals outlive a build: a later build in this process may not list this plugin.
-    if lists_plugin(settings, __package__):
-        settings[STATE_KEY] = load(settings)
+    if setting_up(settings, ParallelRendering, __package__):
+        keep_state(settings, ParallelRendering(load(settings)))
 
 
 def on_get_writer(pelican):
-    if STATE_KEY in pelican.settings:
+    if state_of(pelican.settings, ParallelRendering) is not None:
         return DeferringWriter
     return None
 
@@ -26,7 +23,7 @@ def on_get_writer(pelican):
 def on_generators_ready(generators):
     """Posts and pages (most of the site) are rendered in parallel; other generators write as usual."""
     for generator in generators:
-        if isinstance(generator, (ArticlesGenerator, PagesGenerator)) and STATE_KEY in generator.settings:
+        if isinstance(generator, (ArticlesGenerator, PagesGenerator)) and state_of(generator.settings, ParallelRendering):
             _render_after(generator)
 
 

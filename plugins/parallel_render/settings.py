@@ -3,40 +3,13 @@
     PARALLEL_RENDER = {"workers": 2}
 """
 
-import copy
-import logging
-import os
+from sitekit.settings import Schema, Whole, cores
 
-logger = logging.getLogger(__name__)
-
-DEFAULTS = {
-    # Processes rendering pages, the build's own included; None: one per core;
-    # 1: render in the build's process only, as Pelican does.
-    "workers": None,
-    # Fewer pages than this in a generator: not worth starting processes.
-    "parallel_from": 64,
-}
-
-# Key of the plugin's settings in the settings of every language run.
-STATE_KEY = "PARALLEL_RENDER_CONFIG"
-
-
-class ParallelRenderSettingsError(ValueError):
-    """PARALLEL_RENDER cannot be used; the message says how to fix it."""
-
-
-def load(settings):
-    given = settings.get("PARALLEL_RENDER") or {}
-    if not isinstance(given, dict):
-        raise ParallelRenderSettingsError("PARALLEL_RENDER must be a dict, e.g. PARALLEL_RENDER = {'workers': 2}")
-    for key in sorted(set(given) - set(DEFAULTS)):
-        logger.warning("PARALLEL_RENDER: unknown key %r ignored (known keys: %s)", key, ", ".join(DEFAULTS))
-    config = {**copy.deepcopy(DEFAULTS), **{k: v for k, v in given.items() if k in DEFAULTS}}
-    for key in ("workers", "parallel_from"):
-        value = config[key]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ParallelRenderSettingsError(f"PARALLEL_RENDER[{key!r}] must be a whole number from 1, "
-                                              f"or None (got {value!r})")
-    config["workers"] = config["workers"] or len(os.sched_getaffinity(0))
-    config["parallel_from"] = config["parallel_from"] or DEFAULTS["parallel_from"]
-    return config
+WHOLE = "{key} must be a whole number from 1, or None (got {value!r})"
+PARALLEL_RENDER = Schema("PARALLEL_RENDER", {
+    "workers": Whole(None, "Processes rendering pages, the build's own included; None: one per core; "
+                           "1: render in the build's process only, as Pelican does.", WHOLE, when_none=cores),
+    "parallel_from": Whole(64, "Fewer pages than this in a generator: not worth starting processes.", WHOLE,
+                           when_none=lambda: 64),
+}, example={"workers": 2}, falsy_is_empty=True)
+load = PARALLEL_RENDER.load

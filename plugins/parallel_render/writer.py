@@ -4,13 +4,21 @@ a file only when its bytes are not those of the site in place (sitekit.unchanged
 import io
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from sitekit.build_context import state_of
 from sitekit.unchanged import WrittenOnClose, previous_file, write_output
 
 from .render import Page, render_all
-from .settings import STATE_KEY
+
+
+@dataclass(frozen=True)
+class ParallelRendering:
+    """The loaded PARALLEL_RENDER setting of a build that lists the plugin, in its build context."""
+
+    config: dict
 
 
 class DeferringWriter(Writer):
@@ -30,7 +38,7 @@ class DeferringWriter(Writer):
         try:
             yield
             noted, self._noted = self._noted, None
-            config = self.settings[STATE_KEY]
+            config = state_of(self.settings, ParallelRendering).config
             render_all(noted, self.settings, config["workers"], config["parallel_from"])
         finally:
             self._noted = self._awaiting = None

@@ -1,5 +1,5 @@
 """Signal handlers of the post_meta plugin; state lives in one PostMeta object
-kept in the settings of every run."""
+kept in the build context of every run."""
 
 import logging
 import os
@@ -7,13 +7,13 @@ import os
 from jinja2 import pass_context
 from pelican.contents import Article, Page
 
-from sitekit.cache_file import CacheFile, ComputedByText, source_digest
+from sitekit.build_context import keep_state, setting_up, state_of
+from sitekit.cache_file import CacheFile, ComputedByText, code_digest
 
 from . import authors, code_blocks, details, jsonld
 from .settings import load
 
 logger = logging.getLogger(__name__)
-STATE_KEY = "POST_META_STATE"
 MINUTES_FILE = "reading-minutes.json"
 
 
@@ -61,30 +61,30 @@ class PostMeta:
 
 def _minutes_fingerprint(config):
     """What decides a count besides the text: the reading speed and how words are counted."""
-    return f"{config['words_per_minute']} {source_digest(details.__file__)}"
+    return f"{config['words_per_minute']} {code_digest(details.__file__)}"
 
 
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY not in settings:
+    if setting_up(settings, PostMeta):
         minutes_file = os.path.abspath(os.path.join(settings.get("CACHE_PATH") or "cache", MINUTES_FILE))
-        settings[STATE_KEY] = PostMeta(load(settings), settings["PATH"], minutes_file)
+        keep_state(settings, PostMeta(load(settings), settings["PATH"], minutes_file))
 
 
 def on_finalized(pelican):
-    state = pelican.settings.get(STATE_KEY)
+    state = state_of(pelican.settings, PostMeta)
     if state is not None:
         state.save()
 
 
 def on_run_start(pelican):
-    state = pelican.settings.get(STATE_KEY)
+    state = state_of(pelican.settings, PostMeta)
     if state is not None:
         state.reload()
 
 
 def on_generator_init(generator):
-    state = generator.settings.get(STATE_KEY)
+    state = state_of(generator.settings, PostMeta)
     if state is None:
         return
 
@@ -110,7 +110,7 @@ def on_generator_init(generator):
 
 
 def on_content_init(content):
-    state = content.settings.get(STATE_KEY)
+    state = state_of(content.settings, PostMeta)
     if state is None or not isinstance(content, (Article, Page)):
         return
     content.reading_minutes = state.reading_minutes(content._content)

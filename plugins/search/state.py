@@ -1,10 +1,12 @@
 """What the language runs of one build share: the settings and the post pages written."""
 
+from sitekit.build_context import SiteIndex
+
 from . import indexer
 
 
-class SearchState:
-    """Stored in the settings of every language run; reset at each main run."""
+class SearchState(SiteIndex):
+    """Kept in the build context of every language run; reset at each main run."""
 
     def __init__(self, config, cache=None):
         self.config = config
@@ -19,3 +21,8 @@ class SearchState:
         """Index the posts of the last build: once it is written, and again after `invoke serve`
         rewrote some of them in place. Returns the pages indexed per language."""
         return indexer.build_index(output_path, self.posts, self.config, self.cache)
+
+    def follow_up(self, output):
+        if not self.config["enabled"] or not self.posts:
+            return None
+        return lambda: self.index(output)

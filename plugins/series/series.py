@@ -1,12 +1,10 @@
 """Links each post of a series to the others, within one language's site."""
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
+from sitekit.build_context import report
 from sitekit.metadata import whole_number
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,10 +52,6 @@ def _number(post, attribute, source):
     number = whole_number(value)
     if number is None:
         field = attribute.replace("_", "-").title()
-        message = f"{value!r} is not a whole number; write e.g. 2"
-        build = source.settings.get("BILINGUAL_BUILD")
-        if build is not None:  # an error: a wrong number reorders the whole series
-            build.problems.add(build.relative_path(source.source_path), field, message)
-        else:
-            logger.error("%s: %s: %s", source.source_path, field, message)
+        # An error: a wrong number reorders the whole series.
+        report(source.settings, source.source_path, field, f"{value!r} is not a whole number; write e.g. 2")
     return number

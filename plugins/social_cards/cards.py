@@ -14,18 +14,19 @@ the templates' og:image, twitter:image and JSON-LD:
 
 import hashlib
 import html
+import functools
 import logging
-import multiprocessing
 import os
 import posixpath
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
+from sitekit.build_context import report
 from sitekit.linked_copy import put_linked
+from sitekit.workers import in_workers
 
 from .render import HEIGHT, TITLE_SIZES, WIDTH, draw_card, save_card, stored_digest
 
@@ -131,12 +132,9 @@ def _image_size(item, path, value, settings):
         with Image.open(file) as image:
             return image.size
     except (OSError, ValueError):
-        message = f"{value!r} is not an image under {settings['PATH']}; fix the path or remove the line"
-        build = settings.get("BILINGUAL_BUILD")
-        if build is not None:  # an error: a broken og:image must not be published
-            build.problems.add(build.relative_path(item.source_path), "Image", message)
-        else:
-            logger.error("%s: Image: %s", item.source_path, message)
+        # An error: a broken og:image must not be published.
+        report(settings, item.source_path, "Image",
+               f"{value!r} is not an image under {settings['PATH']}; fix the path or remove the line")
         return None
 
 
@@ -173,33 +171,17 @@ def reuse(card, target, state):
 def draw_all(jobs, state):
     """Draw and save each (card, target) of ``jobs``, in worker processes when there are many."""
     for card, target in jobs:
-        _warn_missing_glyphs(card, state, target)  # here: the workers' log lines would be lost
+        _warn_missing_glyphs(card, state, target)  # here, in the jobs' order
     workers = min(state.config["workers"], len(jobs) // PARALLEL_FROM)
-    if workers <= 1:
-        for job in jobs:
-            _draw(job, state)
-        return
-    # fork: the workers start at once with the fonts already loaded. They write files only.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
-        list(pool.map(_draw_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    in_workers(functools.partial(_draw, state=state), jobs, workers)
 
 
-# A worker process draws for one build only: the state it was forked with, kept for its jobs.
-_worker_state = None
+def _draw(jobs, state):
+    for card, target in jobs:
+        _draw_one(card, target, state)
 
 
-def _adopt(state):
-    global _worker_state
-    _worker_state = state
-
-
-def _draw_in_worker(job):
-    _draw(job, _worker_state)
-
-
-def _draw(job, state):
-    card, target = job
+def _draw_one(card, target, state):
     digest = card.digest(state.fingerprint)
     cached = state.cache_file(card, digest)
     image = draw_card(card, state.config, state.face_at)

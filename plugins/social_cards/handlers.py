@@ -1,7 +1,7 @@
 """Signal handlers of the social cards plugin: glue between Pelican and the modules.
 
-State is kept in one Cards object stored in the settings of every language
-run (settings["SOCIAL_CARDS_STATE"]), never in module globals. Every run
+State is kept in one Cards object in the build context of every language
+run (sitekit.build_context), never in module globals. Every run
 gives every post and page its social_image attributes (a post's translations
 link to their own cards); only the run of a language writes its cards. The
 newsletter_issues plugin announces its issues with two signals of its own
@@ -12,10 +12,12 @@ import logging
 import os
 from collections import Counter
 
+from sitekit.build_context import keep_state, setting_up, state_of
+
 from . import cards
 from .render import TITLE_SIZES
 from .settings import load
-from .state import STATE_KEY, Cards
+from .state import Cards
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +27,11 @@ PAGE_GROUPS = ("pages", "translations", "hidden_pages", "hidden_translations", "
 
 def on_initialized(pelican):
     settings = pelican.settings
-    if STATE_KEY in settings:
-        return  # a language run started by the main run: already set up
+    if not setting_up(settings, Cards):
+        return
     state = Cards(load(settings))
     state.face_at(TITLE_SIZES[0])  # a font that cannot be used fails the build now
-    settings[STATE_KEY] = state
+    keep_state(settings, state)
 
 
 def on_articles_ready(generator):
@@ -43,7 +45,7 @@ def on_pages_ready(generator):
 def _prepare(generator, kind, items, card_options=lambda item: {}):
     """Give every item its attributes; keep the cards of this run's language to write.
     ``card_options(item)``: what cards.attach takes besides (a card's slug and band)."""
-    state = generator.settings.get(STATE_KEY)
+    state = state_of(generator.settings, Cards)
     if state is None:
         return
     lang = generator.settings["DEFAULT_LANG"]
@@ -85,7 +87,7 @@ def on_pages_written(generator, writer=None):
 
 
 def _write(generator, kind):
-    state = generator.settings.get(STATE_KEY)
+    state = state_of(generator.settings, Cards)
     if state is None:
         return
     lang = generator.settings["DEFAULT_LANG"]

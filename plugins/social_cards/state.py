@@ -8,7 +8,6 @@ from PIL import ImageFont
 
 from .text import Face
 
-STATE_KEY = "SOCIAL_CARDS_STATE"  # key of the Cards object in the Pelican settings of every run
 LAYOUT_VERSION = "2"  # change it when the drawing changes, so every card is drawn again
 
 

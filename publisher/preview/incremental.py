@@ -38,6 +38,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 from pelican.paginator import Paginator
 from pelican.writers import Writer
 
+from sitekit.build_context import PendingFiles, SiteIndex, build_of, state_of
 from sitekit.file_aside import write_aside
 from sitekit.unchanged import PREVIOUS_KEY, WrittenOnClose
 
@@ -216,12 +217,12 @@ class Site:
 
     def _write_media(self):
         """Resized copies of images the new text shows (the media plugin writes them at the end of a run)."""
-        state = self.settings.get("MEDIA_STATE")
-        if state is not None and state.pending:
+        state = state_of(self.settings, PendingFiles)
+        if state is not None:
             state.write_pending(lambda variant, message: _problem(f"{variant.source} {message}"))
 
     def _check_links(self, writers):
-        build = self.settings.get("BILINGUAL_BUILD")
+        build = build_of(self.settings)
         if build is None:
             return
         pages = [page for writer in writers for page in writer.pages_to_check(build)]
@@ -232,10 +233,8 @@ class Site:
             raise FullBuildNeeded(f"a link to check: {problem}")
 
     def _search_follow_up(self):
-        state = self.settings.get("SEARCH_STATE")
-        if state is None or not state.config["enabled"] or not state.posts:
-            return None
-        return lambda: state.index(self.output)
+        state = state_of(self.settings, SiteIndex)
+        return state.follow_up(self.output) if state is not None else None
 
 
 @contextmanager
@@ -327,7 +326,7 @@ def _read_again(run, old, relative):
     """The file read as the build read it: the same reader, signals and plugins."""
     generator_class, preread, context_signal = READ_SIGNALS[type(old)]
     generator = run.generator(generator_class)
-    build = run.settings.get("BILINGUAL_BUILD")
+    build = build_of(run.settings)
     problems_before = _problem_count(build)
     new = generator.readers.read_file(
         base_path=generator.path, path=relative, content_class=type(old), context=generator.context,

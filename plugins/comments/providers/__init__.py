@@ -12,7 +12,9 @@ service needs only a module here whose ``widget`` names its script.
 import importlib
 import re
 
-from ..settings import CommentsSettingsError, provider_options
+from sitekit.settings import SettingsError
+
+from ..settings import provider_options
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -32,7 +34,7 @@ class BaseProvider:
         self.check()
 
     def check(self):
-        """Raise CommentsSettingsError for options that cannot work."""
+        """Raise SettingsError for options that cannot work."""
 
     @property
     def source(self):
@@ -74,13 +76,13 @@ def load_provider(config):
     """The Provider instance that COMMENTS['provider'] names."""
     name = config["provider"]
     if not NAME.match(name):
-        raise CommentsSettingsError(f"COMMENTS['provider'] {name!r} is not a provider name; use one of: {', '.join(known())}")
+        raise SettingsError(f"COMMENTS['provider'] {name!r} is not a provider name; use one of: {', '.join(known())}")
     try:
         module = importlib.import_module(f".{name}", __name__)
     except ModuleNotFoundError as error:
         if error.name != f"{__name__}.{name}":
             raise
-        raise CommentsSettingsError(
+        raise SettingsError(
             f"COMMENTS['provider'] {name!r} is not a known provider; use one of: {', '.join(known())}") from None
     return module.Provider(config)
 

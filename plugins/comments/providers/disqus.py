@@ -6,8 +6,9 @@ comments.js defines from the widget's data attributes (no inline script).
 
 import re
 
+from sitekit.settings import SettingsError
+
 from . import BaseProvider
-from ..settings import CommentsSettingsError
 
 SHORTNAME = re.compile(r"^[a-z0-9-]+$")
 
@@ -20,8 +21,8 @@ class Provider(BaseProvider):
 
     def check(self):
         if not SHORTNAME.match(self.options["shortname"]):
-            raise CommentsSettingsError("COMMENTS['disqus']['shortname'] must be your site's Disqus shortname "
-                                        f"(lower-case letters, digits, hyphens), not {self.options['shortname']!r}")
+            raise SettingsError("COMMENTS['disqus']['shortname'] must be your site's Disqus shortname "
+                                f"(lower-case letters, digits, hyphens), not {self.options['shortname']!r}")
 
     @property
     def script_url(self):

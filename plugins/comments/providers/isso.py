@@ -8,8 +8,9 @@ threads, then GET /?uri=<thread> for those that have comments.
 from html import unescape
 from urllib.parse import urlsplit
 
+from sitekit.settings import SettingsError
+
 from . import BaseProvider
-from ..settings import CommentsSettingsError
 
 # Isso marks a comment accepted (1), waiting for moderation (2) or deleted (4).
 ACCEPTED = 1
@@ -30,11 +31,11 @@ class Provider(BaseProvider):
         url = self.options["url"]
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise CommentsSettingsError(f"COMMENTS['isso']['url'] must be the address of the Isso server, "
-                                        f"e.g. 'https://comments.example.org/', not {url!r}")
+            raise SettingsError(f"COMMENTS['isso']['url'] must be the address of the Isso server, "
+                                f"e.g. 'https://comments.example.org/', not {url!r}")
         self.url = url if url.endswith("/") else url + "/"
         if not isinstance(self.options["widget_options"], dict):
-            raise CommentsSettingsError("COMMENTS['isso']['widget_options'] must be a dict of data-isso-* values")
+            raise SettingsError("COMMENTS['isso']['widget_options'] must be a dict of data-isso-* values")
 
     @property
     def source(self):

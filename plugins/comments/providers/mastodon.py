@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sitekit.settings import SettingsError
+
 from . import BaseProvider
-from ..settings import CommentsSettingsError
 
 TOOT_PATH = re.compile(r"^/(?:@[^/]+|users/[^/]+/statuses)/(\d+)/?$")
 TOOT_ID = re.compile(r"^\d+$")
@@ -33,8 +34,8 @@ class Provider(BaseProvider):
     def check(self):
         parts = urlsplit(self.options["instance"])
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-            raise CommentsSettingsError("COMMENTS['mastodon']['instance'] must be the address of the author's "
-                                        f"instance, e.g. 'https://mastodon.social', not {self.options['instance']!r}")
+            raise SettingsError("COMMENTS['mastodon']['instance'] must be the address of the author's "
+                                f"instance, e.g. 'https://mastodon.social', not {self.options['instance']!r}")
         self.instance = f"{parts.scheme}://{parts.netloc}"
         self.privacy_url = self.instance + "/privacy-policy"
 

@@ -61,6 +61,10 @@ class Taxonomy:
         """Every name of ``kind`` ("categories" or "tags") written for ``lang``, by key."""
         return {key: names[lang] for key, names in self._names[kind].items() if lang in names}
 
+    def entries(self, kind):
+        """Each entry's names by language, in the file's order."""
+        return list(self._names[kind].values())
+
     def keys(self, kind):
         return set(self._names[kind])
 
