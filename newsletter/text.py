@@ -81,7 +81,7 @@ def html_to_text(html: str, width: int = 72, links_heading: str = "Links:", type
     at the end ("Liens :" for the French issue).
 
     ``typeset``: the typography of the issue's language, a function of an HTML
-    fragment (the French no-break spaces of plugins/bilingual/typography.py,
+    fragment (the French no-break spaces of sitekit/typography.py,
     handed in by the caller: this package imports nothing of the project). It
     is applied before wrapping, so a no-break space never becomes a line break,
     to the whole fragment (the template's own words, "Voir en ligne:", as well

@@ -1,5 +1,5 @@
 """Rules of the content files that the build and the authoring commands both follow:
-slugs and the Source-Hash a translation records of its original."""
+slugs, the Source-Hash a translation records of its original, and whether a page was built."""
 
 import hashlib
 import re
@@ -36,3 +36,13 @@ def source_digest(path):
 def digest_of(data):
     """Source-Hash of an original's bytes (Windows line endings count as Unix ones)."""
     return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()[:12]
+
+
+def exists_in_output(output_dir, local):
+    """Whether a site path (a file, or a folder with index.html) was built inside ``output_dir``."""
+    candidate = output_dir / local
+    try:
+        candidate.resolve().relative_to(output_dir.resolve())
+    except ValueError:
+        return False
+    return candidate.is_file() or (candidate / "index.html").is_file()

@@ -2,7 +2,7 @@
 
     newsletter/   the newsletter engine: imports nothing else of the project
     sitekit/      below the plugins and the commands: imports nothing else of the project
-    plugins/      Pelican plugins: sitekit, newsletter and the leaf modules, never publisher/
+    plugins/      Pelican plugins: sitekit, newsletter and the leaf modules, never publisher/ nor another plugin
     publisher/    the commands: sitekit, newsletter, the leaf modules and Pelican, never a plugin's modules
 
 Imports are read from the source (ast), so an import inside a function counts too.
@@ -57,8 +57,9 @@ def breaches(folder, allowed):
 LAYERS = {
     "newsletter": lambda path: {"newsletter"},
     "sitekit": lambda path: {"sitekit"},
-    # A plugin uses the layers below and its own package; the build's state comes through sitekit.build_context.
-    "plugins": lambda path: {"sitekit", "newsletter", "placeholders", *PLUGINS},
+    # A plugin uses the layers below and its own package (plugins talk through signals); the build's
+    # state comes through sitekit.build_context.
+    "plugins": lambda path: {"sitekit", "newsletter", "placeholders", path.relative_to(ROOT / "plugins").parts[0]},
     # The commands read what the plugins leave through sitekit's build context, never a plugin's modules.
     "publisher": lambda path: PROJECT - set(PLUGINS),
 }
@@ -107,3 +108,13 @@ def test_a_command_importing_a_plugin_is_a_breach(tmp_path, monkeypatch):
     (tmp_path / "publisher" / "authoring.py").write_text("def f():\n    from bilingual.checks import source_digest\n")
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     assert breaches("publisher", LAYERS["publisher"]) == ["publisher/authoring.py imports bilingual"]
+
+
+def test_a_plugin_importing_another_plugin_is_a_breach(tmp_path, monkeypatch):
+    """The check itself: plugins talk through signals, so importing another plugin is named."""
+    for name in ("first", "second"):
+        (tmp_path / "plugins" / name).mkdir(parents=True)
+    (tmp_path / "plugins" / "first" / "__init__.py").write_text("from first import handlers\n")
+    (tmp_path / "plugins" / "second" / "__init__.py").write_text("from bilingual import french_html\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    assert breaches("plugins", LAYERS["plugins"]) == ["plugins/second/__init__.py imports bilingual"]

@@ -4,7 +4,7 @@ import email
 import re
 from email import policy
 
-from bilingual.typography import french_html
+from sitekit.typography import french_html
 from newsletter.blocks import email_blocks
 from newsletter.links import LinkMaker
 from newsletter.text import html_to_text
@@ -390,7 +390,7 @@ def test_a_figure_caption_leaves_comments_out():
     assert (block.kind, block.caption) == ("image", "Mon chat en 2024")
 
 
-# French typography in the text part: the rules of the site (plugins/bilingual/typography.py),
+# French typography in the text part: the rules of the site (sitekit/typography.py),
 # handed in by the plugin since newsletter/ imports nothing of the project
 
 def test_a_french_text_part_gets_the_site_typography_and_its_own_labels_too():

@@ -1,7 +1,7 @@
-"""Tests for plugins/bilingual/typography.py (French punctuation spacing).
+"""Tests for sitekit/typography.py (French punctuation spacing).
 
-The module is loaded from its file, not through the ``bilingual`` package,
-so these tests neither need Pelican nor depend on the package's __init__.
+The module is loaded from its file, not as part of a package,
+so these tests do not need Pelican.
 """
 
 import importlib.util
@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location(
-    "french_typography", ROOT / "plugins" / "bilingual" / "typography.py")
+    "french_typography", ROOT / "sitekit" / "typography.py")
 typography = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(typography)
 

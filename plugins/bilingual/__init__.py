@@ -11,10 +11,8 @@ import logging
 from pelican import signals
 
 from . import handlers
-# For other plugins: the signal, French typography (an email's text part), whether a page was built.
-from .checks import exists_in_output  # noqa: F401
+# For other plugins: the signal sent once every language is written.
 from .runs import all_languages_written  # noqa: F401
-from .typography import french_html  # noqa: F401
 
 logger = logging.getLogger(__name__)
 

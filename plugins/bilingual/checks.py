@@ -350,13 +350,3 @@ def _site_path(local):
     if path.startswith("../") or path == "..":
         return None
     return path
-
-
-def exists_in_output(output_dir, local):
-    """Whether a site path (a file, or a folder with index.html) was built inside ``output_dir``."""
-    candidate = output_dir / local
-    try:
-        candidate.resolve().relative_to(output_dir.resolve())
-    except ValueError:
-        return False
-    return candidate.is_file() or (candidate / "index.html").is_file()

@@ -5,9 +5,9 @@ import os
 
 import placeholders
 from sitekit.build_context import WrittenPage
+from sitekit.typography import french_text
 
 from . import checks, links
-from .typography import french_text
 
 
 def prepare(content, build, is_article):

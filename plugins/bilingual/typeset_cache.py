@@ -3,14 +3,13 @@
 Typesetting every French body and summary is a good part of reading the site; most of
 them have not changed since the last build. The file holds, for each HTML fragment's
 digest, its typeset HTML. It is only a cache: an unreadable file, or one written by
-another version of typography.py, is ignored and the build typesets again.
+another version of sitekit/typography.py, is ignored and the build typesets again.
 """
 
-from pathlib import Path
 
+from sitekit import typography
 from sitekit.cache_file import CacheFile, ComputedByText, code_digest
 
-from .typography import french_html
 
 FILE_NAME = "bilingual-typography.json"
 
@@ -20,8 +19,8 @@ class TypesetCache(ComputedByText):
     The fingerprint is typography.py's source: a change to the rules makes every entry stale."""
 
     def __init__(self, path):
-        rules = Path(__file__).with_name("typography.py")
-        super().__init__(CacheFile(path, code_digest(rules), "typesetting every French text again"), french_html)
+        super().__init__(CacheFile(path, code_digest(typography.__file__), "typesetting every French text again"),
+                         typography.french_html)
 
     def typeset(self, html):
         return self.get(html)

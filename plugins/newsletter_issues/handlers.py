@@ -5,12 +5,13 @@ import logging
 import os
 from pathlib import Path
 
-from bilingual import exists_in_output, french_html
 from newsletter.checks import check_email
 from newsletter.links import LinkMaker
 from newsletter.render import IssueLinks, Renderer, RenderError
 from sitekit.build_context import is_main_run, keep_state, language_of_run, setting_up, state_of
+from sitekit.content import exists_in_output
 from sitekit.csp import add_sources
+from sitekit.typography import french_html
 
 from . import outbox, subscribe
 from .generator import NewsletterGenerator
