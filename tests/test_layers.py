@@ -70,7 +70,7 @@ def test_each_layer_imports_only_what_is_below_it(folder):
     assert breaches(folder, LAYERS[folder]) == []
 
 
-@pytest.mark.parametrize("folder", ["newsletter", "sitekit", "plugins", "publisher"])
+@pytest.mark.parametrize("folder", ["newsletter", "sitekit", "plugins", "publisher", "benchmarks"])
 def test_no_library_code_edits_sys_path(folder):
     assert [str(path.relative_to(ROOT)) for path in modules(folder) if edits_sys_path(path.read_text("utf-8"))] == []
 
