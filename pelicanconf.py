@@ -21,7 +21,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["markdown_cache", "parallel_render", "template_cache", "bilingual", "url_memo", "post_meta", "series", "social_cards", "media", "search", "comments", "newsletter_issues"]
+PLUGINS = ["markdown_cache", "parallel_render", "template_cache", "bilingual", "brand", "url_memo", "post_meta", "series", "related", "social_cards", "media", "search", "comments", "newsletter_issues"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {
@@ -49,6 +49,15 @@ COMMENTS = {
 NEWSLETTER = {
     "name": {"fr": "La lettre d’Élise", "en": "Élise’s letter"},
     "tagline": {"fr": "Marketing de contenu, une fois par mois", "en": "Content marketing, once a month"},
+    # What a reader gets, listed on the newsletter's landing page.
+    "pitch": {
+        "fr": ["Une méthode de marketing de contenu à appliquer dans la semaine",
+               "Les articles du mois, triés pour vous, avec leur meilleure idée",
+               "Une fois par mois, cinq minutes de lecture"],
+        "en": ["One content-marketing method you can use the same week",
+               "The month's posts, picked for you, each with its best idea",
+               "Once a month, a five-minute read"],
+    },
     "sender": {"name": "Élise Marchand", "email": "lettre@elise-marchand.example"},
     "reply_to": {"name": "Élise Marchand", "email": "elise@elise-marchand.example"},
     "postal_address": "Élise Marchand, 14 rue des Tanneurs, 69001 Lyon, France",
@@ -57,6 +66,26 @@ NEWSLETTER = {
     # The subscribe form posts straight to Buttondown, each language with its tag.
     # Other providers: "listmonk", "brevo", "custom"; None: readers write to the sender.
     "subscribe": {"provider": "buttondown", "username": "elise-marchand", "tags": {"fr": "fr", "en": "en"}},
+}
+
+# The look (see docs/settings.md, BRAND): logo, accent colours (checked for
+# contrast), font pair, the home page's pitch, social profiles.
+BRAND = {
+    "logo": "images/brand/logo.svg",
+    "logo_dark": "images/brand/logo-dark.svg",
+    "accent": "#a4361d",
+    "accent_dark": "#f2a48f",
+    "fonts": "source",
+    "pitch": {
+        "fr": "J’aide les indépendants et les petites entreprises à se faire lire : une stratégie éditoriale "
+              "claire, une newsletter qu’on attend, des réseaux sociaux sans s’épuiser.",
+        "en": "I help freelancers and small businesses get read: a clear editorial strategy, a newsletter "
+              "people look forward to, social media without burning out.",
+    },
+    "social": [
+        {"name": "LinkedIn", "url": "https://www.linkedin.example/in/elise-marchand"},
+        {"name": "Mastodon", "url": "https://mastodon.example/@elise"},
+    ],
 }
 
 # Sent with every page as a <meta> tag. No inline script anywhere; plugins
@@ -84,19 +113,31 @@ CONTENT_SECURITY_POLICY = {
 # Theme: OpenGraph locale of each language.
 OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
-# `invoke screenshots`: pages to photograph in each language, and widths.
+# `invoke screenshots`: the design gallery (publisher/screenshots.py). Every page type in each
+# language, at each width, light and dark; "search" types its query and waits for the results;
+# "email" is the latest issue's email (or "issue": N). Also writes screenshots/contact-sheet.png.
 SCREENSHOTS = {
-    "widths": [375, 1280],
+    "widths": [375, 768, 1280],
+    "schemes": ["light", "dark"],
     "pages": {
         "home": {"fr": "", "en": "en/"},
         "post": {"fr": "strategie-editoriale-en-5-etapes/", "en": "en/editorial-strategy-in-5-steps/"},
         "guest-post": {"fr": "referencement-local-commerces/", "en": "en/local-seo-for-neighbourhood-shops/"},
         "series-post": {"fr": "audit-seo-priorites/", "en": "en/seo-audit-setting-priorities/"},
-        "tag": {"fr": "tag/seo/", "en": "en/tag/seo/"},
-        "code-post": {"fr": "newsletter-qui-se-fait-lire/", "en": "en/a-newsletter-people-actually-read/"},
         "page": {"fr": "pages/a-propos/", "en": "en/pages/about/"},
+        "category": {"fr": "category/strategie/", "en": "en/category/strategy/"},
+        "tag": {"fr": "tag/seo/", "en": "en/tag/seo/"},
+        "author": {"fr": "author/elise-marchand/", "en": "en/author/elise-marchand/"},
+        "archives": {"fr": "archives/", "en": "en/archives/"},
+        "search": {"fr": {"path": "search/", "query": "newsletter"},
+                   "en": {"path": "en/search/", "query": "newsletter"}},
+        "newsletter": {"fr": "newsletter/", "en": "en/newsletter/"},
         "newsletter-issue": {"fr": "newsletter/2/", "en": "en/newsletter/2/"},
+        "404": {"fr": "404.html", "en": "en/404.html"},
+        "subscribe-check-inbox": {"fr": "newsletter/subscribe/check-inbox/", "en": "en/newsletter/subscribe/check-inbox/"},
+        "subscribe-done": {"fr": "newsletter/subscribe/done/", "en": "en/newsletter/subscribe/done/"},
     },
+    "email": {"widths": [375, 600]},
 }
 
 # URL patterns without language: the plugin puts English ones under en/.
@@ -120,7 +161,9 @@ TAGS_URL = "tags/"
 TAGS_SAVE_AS = "tags/index.html"
 AUTHORS_URL = "authors/"
 AUTHORS_SAVE_AS = "authors/index.html"
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search"]
+# "404": the page a server shows for a missing address, written as 404.html and en/404.html
+# (README: "The 404 pages").
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search", "404"]
 SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
 DEFAULT_PAGINATION = 10

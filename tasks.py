@@ -6,7 +6,9 @@
     invoke serve         serve on http://127.0.0.1:8000; rebuild on every save and reload the open page
     invoke comments      run the Isso comment server for local work (http://127.0.0.1:8080/)
     invoke test          run the whole test suite
-    invoke screenshots   PNG files of chosen pages in both languages at 375 and 1280 px
+    invoke screenshots   the design gallery: every page type, both languages, 375/768/1280 px, light and dark,
+                         the email at 375/600 px, and screenshots/contact-sheet.png of them all
+    invoke lighthouse    Lighthouse (mobile) and axe on a production build: exits 1 below 100 or on a violation
     invoke i18n-extract  update the theme's gettext catalogues from the templates
     invoke settings-doc  write docs/settings.md from the settings' schemas
     invoke bench         site build times (bare Pelican, full, Hugo if installed) and one newsletter render
@@ -107,10 +109,21 @@ def ensure_debian_packages(c):
 
 
 @task
-def screenshots(c, destination="screenshots"):
-    """Photograph the pages listed in SCREENSHOTS (pelicanconf.py) at each width, to PNG files."""
+def screenshots(c, destination="screenshots", only=None, width=None):
+    """The design gallery: every page of SCREENSHOTS (pelicanconf.py) per language, width and colour scheme,
+    the latest email, and DESTINATION/contact-sheet.png of them all (--only PAGE_TYPE, --width PX: a part)."""
     ensure_debian_packages(c)
-    run(PYTHON, "-m", "publisher.screenshots", f"--destination={destination}")
+    narrowing = valued(only=only, width=int(width) if width else None)
+    run(PYTHON, "-m", "publisher.screenshots", f"--destination={destination}", *narrowing)
+
+
+@task
+def lighthouse(c, settings="publishconf.py", lang=None):
+    """Lighthouse 12 (mobile) and axe on the home page, a post, an issue, search and a tag page of a production
+    build, per language (--lang fr: one); prints the scores and exits 1 when any is below 100."""
+    ensure_debian_packages(c)
+    ensure_node_modules(c)
+    run(PYTHON, "-m", "publisher.lighthouse", f"--settings={settings}", *([f"--lang={lang}"] if lang else []))
 
 
 def ensure_node_modules(c):
@@ -153,7 +166,7 @@ def newsletter_check(c, settings="publishconf.py"):
 
 @task(name="newsletter-preview")
 def newsletter_preview(c, number, destination="preview", settings="publishconf.py"):
-    """Issue NUMBER per language: .html, .txt, .eml and PNG screenshots (375, 600 px, dark)."""
+    """Issue NUMBER per language: .html, .txt, .eml and PNG screenshots (375, 600 px, light and dark)."""
     ensure_debian_packages(c)
     run(PYTHON, "-m", "publisher.newsletter_review", f"--settings={settings}", "preview", str(int(number)),
         f"--destination={destination}")
@@ -192,6 +205,12 @@ def bench(c, only=None, posts=1000, runs=3, render_runs=300, against=None):
             failed.append("newsletter render")
     if failed:
         raise Exit(f"bench: the {' and '.join(failed)} benchmark failed (see above)", code=1)
+
+
+@task
+def fonts(c):
+    """Remake the theme's subset fonts (theme/static/fonts/) from Fontsource's npm packages: needs npm and fonttools."""
+    run(PYTHON, "-m", "publisher.fonts")
 
 
 @task(name="settings-doc")

@@ -18,22 +18,35 @@ from lxml import etree
 
 from .html_nodes import children, is_element, parse
 
-CONTENT_WIDTH = 560  # px: a 600 px email minus its side padding
+CONTENT_WIDTH = 552  # px: a 600 px email minus its side padding (24 px each side)
 
-# Inline styles of text elements (mail clients drop <style> in places).
-STYLES = {
-    "h1": "font-size:26px;line-height:1.25;margin:24px 0 8px;",
-    "h2": "font-size:22px;line-height:1.3;margin:24px 0 8px;",
-    "h3": "font-size:18px;line-height:1.35;margin:20px 0 6px;",
-    "p": "margin:0 0 14px;",
-    "blockquote": "margin:0 0 14px;padding:4px 0 4px 14px;border-left:3px solid #a4361d;font-style:italic;",
-    "ul": "margin:0 0 14px;padding-left:22px;",
-    "ol": "margin:0 0 14px;padding-left:22px;",
-    "li": "margin:0 0 6px;",
-    "a": "color:#a4361d;",
-    "pre": "white-space:pre-wrap;font-family:Menlo,Consolas,monospace;font-size:14px;",
-    "code": "font-family:Menlo,Consolas,monospace;font-size:14px;",
-}
+# The email's faces: web-safe stacks echoing the site's pair (no web font is fetched; Outlook
+# for Windows falls back to Times New Roman on a face it lacks, so only faces mail clients have).
+FONT_TEXT = "Georgia, Times New Roman, serif"  # unquoted: names of words only, valid CSS, safe in attributes
+FONT_UI = "Segoe UI, Helvetica, Arial, sans-serif"
+ACCENT = "#a4361d"
+
+
+def text_styles(accent=ACCENT, font_ui=FONT_UI):
+    """Inline styles of text elements (mail clients drop <style> in places), in the brand's accent;
+    headings in the interface face, the rest in the text face of the block around them."""
+    heading = f"font-family:{font_ui};"
+    return {
+        "h1": heading + "font-size:26px;line-height:1.25;margin:24px 0 8px;",
+        "h2": heading + "font-size:22px;line-height:1.3;margin:24px 0 8px;",
+        "h3": heading + "font-size:18px;line-height:1.35;margin:20px 0 6px;",
+        "p": "margin:0 0 14px;",
+        "blockquote": f"margin:0 0 14px;padding:4px 0 4px 14px;border-left:3px solid {accent};font-style:italic;",
+        "ul": "margin:0 0 14px;padding-left:22px;",
+        "ol": "margin:0 0 14px;padding-left:22px;",
+        "li": "margin:0 0 6px;",
+        "a": f"color:{accent};",
+        "pre": "white-space:pre-wrap;font-family:Menlo,Consolas,monospace;font-size:14px;",
+        "code": "font-family:Menlo,Consolas,monospace;font-size:14px;",
+    }
+
+
+STYLES = text_styles()
 
 # What BeautifulSoup's HTML tree builder and "minimal" formatter did, kept so
 # that text blocks come out byte for byte as before.
@@ -67,8 +80,10 @@ class Block:
     label: str = ""         # button
 
 
-def email_blocks(body_html, links):
-    """The body as a list of Blocks; ``links`` is a LinkMaker."""
+def email_blocks(body_html, links, styles=None):
+    """The body as a list of Blocks; ``links`` is a LinkMaker, ``styles`` the inline styles of
+    text elements (default STYLES: see text_styles)."""
+    styles = STYLES if styles is None else styles
     blocks, text = [], []
     for node in _top_level_nodes(body_html):
         block = _special_block(node, links)
@@ -76,9 +91,9 @@ def email_blocks(body_html, links):
             if not _is_blank(node):
                 text.append(node)
             continue
-        _flush(text, blocks, links)
+        _flush(text, blocks, links, styles)
         blocks.append(block)
-    _flush(text, blocks, links)
+    _flush(text, blocks, links, styles)
     return blocks
 
 
@@ -188,7 +203,7 @@ def _best_source(img, shown):
     return good[0][1] if good else img.get("src", "")
 
 
-def _flush(nodes, blocks, links):
+def _flush(nodes, blocks, links, styles):
     if not nodes:
         return
     html = []
@@ -196,12 +211,12 @@ def _flush(nodes, blocks, links):
         if isinstance(node, str):
             html.append(_escape(node))
         else:
-            _write(node, links, html)
+            _write(node, links, html, styles)
     blocks.append(Block("text", html="".join(html).strip()))
     nodes.clear()
 
 
-def _style(tag, attributes, links):
+def _style(tag, attributes, links, styles):
     """The attributes an element is written with in the email (a new dict)."""
     attributes = dict(attributes)
     if tag == "a" and attributes.get("href"):
@@ -213,20 +228,20 @@ def _style(tag, attributes, links):
         attributes["style"] = "max-width:100%;height:auto;"
     for attribute in ("class", "id"):
         attributes.pop(attribute, None)
-    style = STYLES.get(tag)
+    style = styles.get(tag)
     if style:
         attributes["style"] = style + attributes.get("style", "")
     return attributes
 
 
-def _write(node, links, html, keep_whitespace=False):
+def _write(node, links, html, styles, keep_whitespace=False):
     """Appends the node's HTML (not its tail) to ``html``, as BeautifulSoup wrote it:
     attributes sorted by name, void elements as <br/>, only & < > escaped in text."""
     if not isinstance(node.tag, str):  # a comment
         html.append("<!--" + _shrunk(node.text or "", keep_whitespace) + "-->")
         return
     tag = node.tag
-    attributes = _style(tag, node.attrib, links)
+    attributes = _style(tag, node.attrib, links, styles)
     html.append("<" + tag + "".join(" " + _attribute(tag, name, value) for name, value in sorted(attributes.items())))
     if tag in VOID_ELEMENTS and not node.text and not len(node):
         html.append("/>")
@@ -237,7 +252,7 @@ def _write(node, links, html, keep_whitespace=False):
     if node.text:
         html.append(_string(node.text, keep_whitespace, raw))
     for child in node:
-        _write(child, links, html, keep_whitespace)
+        _write(child, links, html, styles, keep_whitespace)
         if child.tail:
             html.append(_string(child.tail, keep_whitespace, raw))
     html.append("</" + tag + ">")

@@ -8,7 +8,7 @@ from lxml import html as lxml_html
 from markupsafe import Markup
 from mjml import mjml2html
 
-from .blocks import email_blocks
+from .blocks import FONT_TEXT, FONT_UI, email_blocks, text_styles
 from .links import LinkMaker
 from .mjml_check import check_mjml
 from .model import RenderedIssue
@@ -16,6 +16,24 @@ from .text import html_to_text
 
 MJML_TEMPLATE = "issue.mjml"
 TEXT_TEMPLATE = "issue.text.html"
+
+
+# The brand as the email draws it (the template's ``brand``): colours that reach 4.5:1 on the
+# email's backgrounds, web-safe faces, the logo as a PNG (SVG shows in no Outlook nor Gmail).
+DEFAULT_BRAND = {
+    "wordmark": "",
+    "logo": None,            # {"url": absolute URL of a PNG, "width": px shown, "height": px shown, "alt": text}
+    "accent": "#a4361d",     # links and rules, on the light backgrounds
+    "accent_fill": "#a4361d",  # button fill, behind on_accent
+    "on_accent": "#ffffff",
+    "accent_dark": "#f2a48f",  # links and buttons where the client honours prefers-color-scheme: dark
+    "on_accent_dark": "#17171a",
+    "text": "#1d1d1f", "muted": "#5b5b66", "background": "#f5eee5", "card": "#ffffff", "line": "#e4e0d8",
+    "dark_background": "#17171a", "dark_card": "#222126", "dark_text": "#ecebe7", "dark_muted": "#b3b1aa",
+    "font_text": FONT_TEXT,
+    "font_ui": FONT_UI,
+    "social": [],            # [{"name": "LinkedIn", "url": absolute URL}], shown as text links
+}
 
 
 class RenderError(Exception):
@@ -34,9 +52,12 @@ class IssueLinks:
 
 
 class Renderer:
-    def __init__(self, template_dirs, config, translations_for, typography_for=None):
+    def __init__(self, template_dirs, config, translations_for, typography_for=None, brand=None):
         """``translations_for(lang)`` gives the gettext catalogue of a language; ``typography_for(lang)``
-        its typography for the text part (a function of an HTML fragment, or None)."""
+        its typography for the text part (a function of an HTML fragment, or None); ``brand`` what
+        changes from DEFAULT_BRAND."""
+        self.brand = {**DEFAULT_BRAND, **(brand or {})}
+        self.styles = text_styles(self.brand["accent"], self.brand["font_ui"])
         self.template_dirs = list(template_dirs)
         self.config = config
         self.translations_for = translations_for
@@ -93,7 +114,8 @@ class Renderer:
             "feedback_no_url": maker.link(links.feedback_no),
             "subscribe_url": maker.link(links.subscribe),
             "unsubscribe_url": config["unsubscribe_placeholder"],
-            "blocks": [_markup(block) for block in email_blocks(issue.body_html, maker)],
+            "brand": self.brand,
+            "blocks": [_markup(block) for block in email_blocks(issue.body_html, maker, self.styles)],
             "posts": [_with_link(card, maker) for card in issue.posts],
         }
 

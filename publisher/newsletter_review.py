@@ -9,7 +9,7 @@ exactly as `make publish` does: an error in any issue stops with one line per
 problem and exit status 1.
 
 ``preview N`` writes, per language, issue-N-<lang>.html, .txt and .eml, and
-PNG screenshots at 375 and 600 px (and 375 px in dark mode) taken in headless
+PNG screenshots at 375 and 600 px, light and dark, taken in headless
 chromium; the email's images are served from the temporary build, and no
 request leaves the machine.
 """
@@ -29,7 +29,7 @@ from .build import ContentErrors, build_site, report_failure
 logger = logging.getLogger(__name__)
 
 WIDTHS = (375, 600)
-DARK_WIDTH = 375
+DARK_WIDTHS = (375, 600)
 
 
 class NoSuchIssue(LookupError):
@@ -93,7 +93,7 @@ def _screenshots(emails, site_url, output, destination, browser=None):
 
         with headless_chromium() as browser:
             return _screenshots(emails, site_url, output, destination, browser)
-    shots = [(width, "light") for width in WIDTHS] + [(DARK_WIDTH, "dark")]
+    shots = [(width, "light") for width in WIDTHS] + [(width, "dark") for width in DARK_WIDTHS]
     written = []
     for rendered in emails:
         for width, scheme in shots:

@@ -88,9 +88,9 @@ def test_commenters_links_are_marked_as_user_content(commented):
 
 def test_comment_counts_show_on_the_lists(commented):
     for home, label in (("", "4 commentaires"), ("en/", "4 comments")):
-        links = commented.html(home).select(".summary .meta a[href$='#comments']")
-        assert [(a.get_text(), a["href"].rsplit("/", 2)[-2]) for a in links] == \
-            [(label, POST_FR.strip("/") if home == "" else POST_EN.split("/")[1])]
+        counted = [(count.get_text(), count.find_parent("article").select_one(".card-title a")["href"].rsplit("/", 2)[-2])
+                   for count in commented.html(home).select(".card .meta .card-comments")]
+        assert counted == [(label, POST_FR.strip("/") if home == "" else POST_EN.split("/")[1])]
 
 
 def test_each_post_has_a_comment_feed_linked_from_it(commented):
@@ -393,7 +393,7 @@ def test_mastodon_replies_are_fetched_sanitised_and_counted(tmp_path):
         assert section.select_one("[data-comments-consent]").has_attr("hidden")
     csp = project.page("article-a-commenter/").find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
     assert f"connect-src 'self' {instance.url}" in csp
-    assert "2 commentaires" in project.page("").select_one(".summary .meta").get_text()
+    assert "2 commentaires" in project.page("").select_one(".card .meta").get_text()
 
 
 def test_a_toot_of_another_instance_is_an_error(tmp_path, caplog):

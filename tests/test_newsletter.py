@@ -212,7 +212,7 @@ def edit(folder, old, new):
 
 
 def test_a_template_without_the_unsubscribe_link_is_refused(own_templates):
-    edit(own_templates, '<a href="{{ unsubscribe_url }}" style="color:#5b5b66;">{{ _("Unsubscribe") }}</a> ·', "")
+    edit(own_templates, '<a href="{{ unsubscribe_url }}" style="color:{{ brand.muted }};">{{ _("Unsubscribe") }}</a> ·', "")
     problems = problems_of(render("fr", template_dirs=[own_templates]))
     assert problems == [f"the unsubscribe link ({PLACEHOLDER}) is missing from the HTML part; keep it in the template's footer"]
 
@@ -226,7 +226,7 @@ def test_remote_scripts_and_stylesheets_are_refused(own_templates):
 
 
 def test_an_unknown_mjml_element_names_the_template_and_line(own_templates):
-    edit(own_templates, "<mj-divider border-color=\"#e4e0d8\" border-width=\"1px\" padding=\"0 20px 16px\"", "<mj-dividr border-color=\"#e4e0d8\" border-width=\"1px\" padding=\"0 20px 16px\"")
+    edit(own_templates, "<mj-divider padding=\"8px 24px 20px\"", "<mj-dividr padding=\"8px 24px 20px\"")
     with pytest.raises(RenderError) as error:
         render("fr", template_dirs=[own_templates])
     message = str(error.value)
@@ -235,7 +235,7 @@ def test_an_unknown_mjml_element_names_the_template_and_line(own_templates):
 
 
 def test_misplaced_mjml_and_broken_jinja_are_reported(own_templates):
-    edit(own_templates, "<mj-divider border-color=\"#e4e0d8\" border-width=\"1px\" padding=\"0 20px 16px\"", "</mj-column><mj-divider border-color=\"#e4e0d8\" border-width=\"1px\" padding=\"0 20px 16px\"")
+    edit(own_templates, "<mj-divider padding=\"8px 24px 20px\"", "</mj-column><mj-divider padding=\"8px 24px 20px\"")
     with pytest.raises(RenderError) as error:
         render("fr", template_dirs=[own_templates])
     assert "not well-formed" in str(error.value) or "cannot be inside" in str(error.value)

@@ -50,7 +50,7 @@ def test_preview_writes_html_text_eml_and_screenshots_per_language(at_project_ro
     written = preview(2, "publishconf.py", tmp_path / "preview", browser)
     names = sorted(path.name for path in written)
     assert names == sorted(f"issue-2-{lang}{suffix}" for lang in ("fr", "en") for suffix in (
-        ".html", ".txt", ".eml", "-375.png", "-600.png", "-375-dark.png"))
+        ".html", ".txt", ".eml", "-375.png", "-600.png", "-375-dark.png", "-600-dark.png"))
     for lang, greeting in (("fr", "Bonjour"), ("en", "Hello")):
         message = email.message_from_bytes((tmp_path / f"preview/issue-2-{lang}.eml").read_bytes(),
                                            policy=policy.default)

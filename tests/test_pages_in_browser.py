@@ -20,6 +20,12 @@ PAGE_TYPES = {
     "categories": ("categories/", "en/categories/"),
     "tags": ("tags/", "en/tags/"),
     "search": ("search/", "en/search/"),
+    "404": ("404.html", "en/404.html"),
+    "newsletter landing": ("newsletter/", "en/newsletter/"),
+    "newsletter issue": ("newsletter/2/", "en/newsletter/2/"),
+    "newsletter subscribe": ("newsletter/subscribe/check-inbox/", "en/newsletter/subscribe/done/"),
+    "newsletter feedback": ("newsletter/feedback/yes/", "en/newsletter/feedback/no/"),
+    "newsletter privacy": ("newsletter/privacy/", "en/newsletter/privacy/"),
 }
 PAGES = [(kind, path) for kind, paths in PAGE_TYPES.items() for path in paths]
 AXE = ROOT / "node_modules/axe-core/axe.min.js"

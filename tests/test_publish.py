@@ -106,7 +106,7 @@ def test_publish_deploys_then_drafts_each_language_and_a_second_run_changes_noth
     assert set(project.ledger().values()) == {"draft"}
     for step in ("[1/4] build", "[2/4] check", "[3/4] deploy", "[4/4] newsletter", "Published in"):
         assert step in out
-    assert f"Deployed to {public.as_uri()}/ (folder): " in out and "38 pages in fr, 38 pages in en" in out
+    assert f"Deployed to {public.as_uri()}/ (folder): " in out and "39 pages in fr, 39 pages in en" in out  # with each language's 404 page
 
     requests_before, deployed, ledger = len(listmonk.requests), project.public_files(), project.ledger()
     assert project.publish() == 0

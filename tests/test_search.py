@@ -121,8 +121,14 @@ def test_each_language_has_a_search_page_with_a_plain_form(searched, path, lang)
     field = form.select_one('input[type="search"][name="q"]')
     assert form.select_one(f'label[for="{field["id"]}"]').get_text(strip=True)
     assert form["data-bundle"] == f"{base}/pagefind/"
-    assert soup.select_one('.search-results[aria-live="polite"]') is not None
-    assert soup.noscript.get_text(strip=True)
+    # The count is said in a polite live region, present (empty) from the start; the results list beside it.
+    status = soup.select_one('.search-results .search-status[role="status"][aria-live="polite"]')
+    assert status is not None and status.get_text(strip=True) == ""
+    assert soup.select_one(".search-results .search-list") is not None
+    # Without JavaScript: a note that search needs it, and the archives instead.
+    note = soup.noscript
+    assert note.get_text(strip=True)
+    assert note.select_one(f'a[href="{base}/{"en/" if lang == "en" else ""}archives/"]').get_text(strip=True)
     script = soup.select_one('script[type="module"][src$="/js/search.js"]')
     assert (site.output / site.local(script["src"])).is_file()
 

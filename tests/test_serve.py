@@ -163,12 +163,12 @@ def test_a_broken_post_keeps_the_previous_site_served_and_names_the_file(live, c
                         "nothing was published; still serving the previous site", failed.line())
     assert f"{POST}: Lang: 'de' is not a language of this site; use one of: fr, en" in caplog.messages
     _, text = live.fetch(POST_URL)
-    assert "<h1>Un article à commenter</h1>" in text
+    assert '<h1 class="post-title">Un article à commenter</h1>' in text  # the page built before the broken save
     # Once the file is fixed, the next save builds and serves again.
     path.write_text(path.read_text(encoding="utf-8").replace("Lang: de", "Lang: fr").replace(
         "Title: Un article à commenter", "Title: Réparé"), encoding="utf-8")
     assert live.outcomes.first(lambda outcome: outcome.ok and Path(path).resolve() in outcome.changed)
-    assert "<h1>Réparé</h1>" in live.fetch(POST_URL)[1]
+    assert '<h1 class="post-title">Réparé</h1>' in live.fetch(POST_URL)[1]
 
 
 def test_a_policy_that_forbids_the_script_is_relaxed_in_the_answer_only():

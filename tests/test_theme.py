@@ -88,8 +88,8 @@ def test_posts_carry_valid_blogposting_json_ld(site, page, lang):
 
 
 def test_lists_show_summaries_with_cover_images(site):
-    summaries = site.html("index.html").select(".summary")
-    covers = [s.select_one("img.cover") for s in summaries]
+    summaries = site.html("index.html").select(".card")
+    covers = [s.select_one(".card-media img") for s in summaries]
     assert sum(cover is not None for cover in covers) >= 4
     for cover in filter(None, covers):
         assert cover["width"] and cover["height"] and cover["alt"] == ""
@@ -101,3 +101,19 @@ def test_pages_carry_their_social_card(site, page):
     og = {m["property"]: m["content"] for m in site.html(page).select("meta[property]")}
     assert og["og:type"] == "website"
     assert (site.output / site.local(og["og:image"])).is_file()
+
+
+def test_a_post_whose_first_media_is_a_sound_takes_its_first_picture_as_cover():
+    """The media plugin makes a player of ![...](x.wav) after the cover is chosen: the text's first
+    <img> may be a sound, which cannot be a cover (its card, its search thumbnail)."""
+    from types import SimpleNamespace
+
+    from post_meta.details import cover
+
+    sizes = {"media/carillon.wav": (None, None), "images/plan.png": (640, 360)}
+    post = SimpleNamespace(image=None, title="T", _content='<p><img src="{static}/media/carillon.wav" alt="a sound">'
+                                                           '<img src="/images/plan.png" alt="A plan"></p>')
+    found = cover(post, "/content", lambda path: sizes[path.relative_to("/content").as_posix()])
+    assert found == {"url": "images/plan.png", "alt": "A plan", "width": 640, "height": 360}
+    assert cover(SimpleNamespace(image=None, title="T", _content='<img src="media/carillon.wav">'), "/content",
+                 lambda path: (None, None)) is None

@@ -4,6 +4,7 @@ Format: https://www.sitemaps.org/protocol.html, alternates as xhtml:link
 elements (one per language, the page itself included, plus x-default).
 """
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,6 +18,10 @@ def sitemap_name(lang):
     return f"sitemap-{lang}.xml"
 
 
+# The pages a server shows for a missing address (theme/templates/404.html).
+ERROR_PAGES = {"404.html"}
+
+
 def absolute(siteurl, url):
     return f"{siteurl.rstrip('/')}/{url}"
 
@@ -24,6 +29,8 @@ def absolute(siteurl, url):
 def write_language_sitemap(output_dir, lang, pages, siteurl, default_lang):
     urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for page in sorted(pages, key=lambda p: p.url):
+        if os.path.basename(page.path) in ERROR_PAGES:
+            continue  # served for missing addresses, marked noindex: not a page to index
         entry = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
         ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = absolute(siteurl, page.url)
         if page.lastmod is not None:

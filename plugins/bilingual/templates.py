@@ -18,6 +18,8 @@ def set_up(env, build, lang):
         LANG_HOME=build.prefix(lang),
         language_alternates=pass_context(lambda context: links.alternates(context, build, lang)),
         hreflang_links=lambda found: sitemaps.hreflang_links(found, build.primary),
+        # a category's or tag's description in this language (content/data/taxonomy.toml), or ""
+        taxonomy_description=lambda kind, name: build.taxonomy.description(kind, str(name), lang),
     )
 
 

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
 
+from newsletter.render import in_language
+
 from . import subscribe
 from .settings import ARCHIVE_URL, FEED_URL, FEEDBACK_URL
 
@@ -19,7 +21,8 @@ def write_pages(generator, writer):
     archive_url = prefix + ARCHIVE_URL
     feed_url = prefix + FEED_URL
     common = {"newsletter_archive_url": archive_url, "newsletter_feed_url": feed_url,
-              "newsletter_name": state.name(lang)}
+              "newsletter_name": state.name(lang), "newsletter_tagline": in_language(state.config["tagline"], lang) or "",
+              "newsletter_pitch": list(in_language(state.config["pitch"], lang) or [])}
     issue_template = generator.get_template("newsletter_issue")
     for page in generator.issues:
         writer.write_file(page.save_as, issue_template, context, page=page, issue=page.newsletter_issue,

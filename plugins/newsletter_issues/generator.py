@@ -119,9 +119,12 @@ class NewsletterGenerator(Generator):
         return posts[:limit]
 
     def _card(self, post):
-        image = getattr(post, "social_image_url", None)
+        """The post in the email's digest: its own picture (its Image: or first image), never its
+        social card (which only repeats the title), else no picture at all."""
+        cover = getattr(post, "cover", None) or {}
+        image = f"{self.state.site_url}/{cover['url']}" if cover.get("url") and cover.get("width") else None
         return PostCard(title=_plain(post.title), url=f"{self.state.site_url}/{post.url}", summary=_plain(post.summary),
-                        image=image if image and image.startswith("http") else None, image_alt="")
+                        image=image, image_alt=cover.get("alt") or _plain(post.title) if image else "")
 
     def quotes(self, item):
         """Whether an issue's digest shows ``item``: an edit of it is then more than

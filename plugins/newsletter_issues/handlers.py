@@ -14,6 +14,7 @@ from sitekit.csp import add_sources
 from sitekit.typography import french_html
 
 from . import outbox, subscribe
+from .brand import email_brand
 from .generator import NewsletterGenerator
 from .settings import ARCHIVE_URL, FEEDBACK_URL, load
 from .state import NewsletterState
@@ -58,7 +59,8 @@ def on_all_languages_written(pelican):
         return
     _warn_missing_translations(state)
     renderer = Renderer([os.path.join(pelican.settings["THEME"], "newsletter")], state.config,
-                        state.build.translations if state.build else _no_translations, _typography)
+                        state.build.translations if state.build else _no_translations, _typography,
+                        brand=email_brand(pelican.settings, state.site_url))
     output = pelican.settings["OUTPUT_PATH"]
     state.rendered = []
     for lang in state.languages:

@@ -42,6 +42,11 @@ NEWSLETTER = Schema("NEWSLETTER", {
                    "{key} must name the newsletter, e.g. {{'fr': 'La lettre', 'en': 'The letter'}}",
                    test=lambda value: isinstance(value, (dict, str)) and value, kind="dict or text"),
     "tagline": Option({}, "The newsletter's tagline, per language.", kind="dict or text"),
+    "pitch": Option({}, "What a reader gets, per language: a few short lines the landing page lists, "
+                        "e.g. {\"fr\": [\"...\", \"...\"], \"en\": [...]}.",
+                    "{key} must give a list of lines per language, e.g. {{'fr': ['Un conseil par mois']}}",
+                    test=lambda value: isinstance(value, dict) and all(isinstance(v, (list, tuple)) for v in value.values()),
+                    kind="dict"),
     "sender": Option({}, "Who sends it: {\"name\": ..., \"email\": ...}.",
                      "{key} needs an address: {{'name': 'Élise Marchand', 'email': 'lettre@example.org'}}",
                      test=_is_address, kind="dict"),

@@ -7,6 +7,9 @@ reader's screen, so every block is made focusable and given a name that
 screen readers announce on arriving. Done in the templates (``focusable_code``
 filter) rather than in the Markdown conversion: the name is in the page's
 language, and the cached conversions stay the same in every language run.
+
+Tables get the same treatment: a table wider than the column scrolls sideways
+inside a wrapper that takes the focus and carries a name (``table_label``).
 """
 
 import re
@@ -16,10 +19,13 @@ from markupsafe import Markup, escape
 PRE = re.compile(r"<pre\b([^>]*)>", re.IGNORECASE)
 TABINDEX = re.compile(r"\btabindex\s*=", re.IGNORECASE)
 LABELLED = re.compile(r"\baria-label(?:ledby)?\s*=", re.IGNORECASE)
+# A table and the wrapper it may have already (the filter may run twice on the same text).
+TABLE = re.compile(r"""(<div class="table-scroll"[^>]*>\s*)?(<table\b.*?</table>)""", re.IGNORECASE | re.DOTALL)
 
 
-def focusable(html, label):
-    """``html`` with tabindex="0" and aria-label=``label`` on each <pre> lacking them.
+def focusable(html, label, table_label=None):
+    """``html`` with tabindex="0" and aria-label=``label`` on each <pre> lacking them; with
+    ``table_label``, each <table> inside a focusable region named so, which scrolls sideways.
 
     A block the author gave its own tabindex or name keeps it. Code inside a
     block is escaped (&lt;pre&gt;), so only real elements match.
@@ -32,4 +38,13 @@ def focusable(html, label):
             attributes += f' aria-label="{escape(label)}"'
         return f"<pre{attributes}>"
 
-    return Markup(PRE.sub(opening, str(html or "")))
+    def wrapped(match):
+        if match.group(1):
+            return match.group()
+        return (f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(table_label)}">'
+                f"{match.group(2)}</div>")
+
+    html = PRE.sub(opening, str(html or ""))
+    if table_label:
+        html = TABLE.sub(wrapped, html)
+    return Markup(html)

@@ -26,19 +26,27 @@ def static_path(reference):
 def cover(content, content_path, size_of=None):
     """(path relative to SITEURL, alt text, width, height) of the post's cover, or None.
 
-    The cover is the Image: metadata, else the first image of the text. ``size_of(path)``
-    gives an image's (width, height), (None, None) when unreadable (default: image_size).
+    The cover is the Image: metadata, else the first picture of the text: the first local image
+    that can be read as one (the media plugin turns an ![](sound.wav) into a player later, so the
+    text's first <img> may be a sound). ``size_of(path)`` gives an image's (width, height),
+    (None, None) when unreadable (default: image_size).
     """
+    size_of = size_of or image_size
     if getattr(content, "image", None):
-        path, alt = static_path(content.image), content.title
-    else:
-        match = FIRST_IMAGE.search(content._content or "")
-        if not match or "://" in match.group(1):
+        path = static_path(content.image)
+        return _cover(path, content.title, *size_of(Path(content_path) / path))
+    for match in FIRST_IMAGE.finditer(content._content or ""):
+        if "://" in match.group(1):
             return None
         path = static_path(match.group(1))
-        alt_match = ALT.search(match.group(0))
-        alt = alt_match.group(1) if alt_match else ""
-    width, height = (size_of or image_size)(Path(content_path) / path)
+        width, height = size_of(Path(content_path) / path)
+        if width:
+            alt_match = ALT.search(match.group(0))
+            return _cover(path, alt_match.group(1) if alt_match else "", width, height)
+    return None
+
+
+def _cover(path, alt, width, height):
     return {"url": path, "alt": alt, "width": width, "height": height}
 
 

@@ -203,7 +203,10 @@ class Site:
         articles = run.generator(ArticlesGenerator)
         if articles is not None:
             articles.generate_feeds(writer)
-            _render_articles(articles, writer, touched)
+            # A post showing a touched post's card (related posts: its reading time, its cover) too.
+            quoting = _quoting(articles, writer.touched_ids)
+            writer.quoting_ids = frozenset(map(id, quoting))
+            _render_articles(articles, writer, touched + quoting)
             write = writer.write_file  # RELATIVE_URLS is off (checked): the writer's default
             showing = _ListsShowing(articles, writer.touched_ids)
             for lists in (ArticlesGenerator.generate_period_archives, ArticlesGenerator.generate_direct_templates,
@@ -316,6 +319,17 @@ def _render_articles(generator, writer, touched):
         writer.write_file(article.save_as, generator.get_template(article.template), generator.context,
                           article=article, category=getattr(article, "category", None),
                           override_output=hasattr(article, "override_save_as"), url=article.url, blog=True, **extra)
+
+
+def _quoting(generator, ids):
+    """The posts of this run (not touched themselves) listing a touched post among their ``related``
+    posts (plugins/related): their pages show its card, made of its text too."""
+    found = {}
+    for group in ("articles", "hidden_articles", "drafts"):
+        for post in getattr(generator, group):
+            if id(post) not in ids and any(id(other) in ids for other in getattr(post, "related", None) or ()):
+                found[id(post)] = post
+    return list(found.values())
 
 
 def _problem(message):
@@ -432,6 +446,7 @@ class SelectiveWriter(Writer):
         self._replaced = {}  # absolute path -> previous bytes (None: there was no file)
         self._html_pages = []  # (output-relative path, the content object the page renders, or None)
         self._reads_text = {} if reads_text is None else reads_text  # template name -> shows text of posts
+        self.quoting_ids = frozenset()  # posts whose page shows a touched post's card: rendered too
 
     def _shows(self, items):
         return any(id(item) in self.touched_ids for item in items)
@@ -452,7 +467,7 @@ class SelectiveWriter(Writer):
             return
         item = kwargs.get("article") or kwargs.get("page")
         lists = paginated if paginated is not None else {k: v for k, v in kwargs.items() if k in ("articles", "dates")}
-        if item is not None and self._shows([item]):
+        if item is not None and (self._shows([item]) or id(item) in self.quoting_ids):
             self._render(name, template, context, kwargs, item)
         elif not lists or not self._shows_text(template):
             return  # titles, dates and addresses did not change: a list of them neither

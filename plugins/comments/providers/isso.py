@@ -84,6 +84,15 @@ class Provider(BaseProvider):
         attrs = {"id": "isso-thread", "data-isso-id": thread.id, "data-title": title}
         return {"loader": None, "attrs": attrs, "script": script}
 
+    def with_texts(self, script, lang, texts):
+        """``script``'s attributes plus the theme's wording of Isso's messages (``texts``: Isso's
+        message id -> text in ``lang``), as Isso reads them: data-isso-<id>-text-<lang>. Isso's own
+        catalogues lack some (its French has no placeholders: "John Doe" showed on French pages);
+        a widget_options value set by the site stays."""
+        suffix = lang.lower().replace("_", "-")
+        words = {f"data-isso-{key}-text-{suffix}": str(text) for key, text in texts.items()}
+        return {**words, **script}
+
 
 def _records(comments, parent=None):
     """Isso's nested comments, flattened; deleted and unapproved ones left out."""

@@ -119,15 +119,30 @@
     });
   }
 
-  // Isso renders the live thread; hide the build-time copy once it shows comments.
+  // Isso renders the live thread; hide the build-time copy once it shows comments. Its vote
+  // arrows are links holding only a picture: name them in the page's language (the theme's words
+  // wait in data-label-* attributes of the widget element).
   function watchIsso(section) {
     var thread = section.querySelector("#isso-thread");
+    if (!thread) { return; }
     var copy = section.querySelector("[data-comments-static]");
-    if (!thread || !copy) { return; }
+    var labels = {
+      ".isso-upvote": thread.getAttribute("data-label-upvote"),
+      ".isso-downvote": thread.getAttribute("data-label-downvote")
+    };
+    function name() {
+      Object.keys(labels).forEach(function (selector) {
+        if (!labels[selector]) { return; }
+        thread.querySelectorAll(selector + ":not([aria-label])").forEach(function (link) {
+          link.setAttribute("aria-label", labels[selector]);
+          link.setAttribute("role", "button");
+        });
+      });
+    }
     var observer = new MutationObserver(function () {
-      if (thread.querySelector("#isso-root .isso-comment")) {
+      name();
+      if (copy && !copy.hidden && thread.querySelector("#isso-root .isso-comment")) {
         copy.hidden = true;
-        observer.disconnect();
       }
     });
     observer.observe(thread, {childList: true, subtree: true});

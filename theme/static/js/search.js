@@ -6,12 +6,18 @@
 const form = document.querySelector("form.search-form[data-bundle]");
 const input = form?.querySelector('input[name="q"]');
 const output = document.querySelector(".search-results");
+const status = output?.querySelector(".search-status");
+const list = output?.querySelector(".search-list");
+const heading = document.querySelector(".search-heading[data-asked]");
 const MAX_SHOWN = 20;
 const TYPING_PAUSE_MS = 250;
+const THUMB = { width: 160, height: 90 }; // 16:9, the cards' pictures; CSS sets the shown size
 
 let pagefind = null; // the import's promise, shared by every query
 let latest = 0; // number of the newest query: answers to older ones are dropped
 let typing = null;
+const plainHeading = heading?.textContent;
+const plainTitle = document.title;
 
 function loadPagefind() {
   if (!pagefind) {
@@ -24,10 +30,7 @@ function loadPagefind() {
 }
 
 function say(text) {
-  const status = document.createElement("p");
-  status.className = "search-status";
   status.textContent = text;
-  return status;
 }
 
 // Pagefind's excerpt is escaped text with <mark> around the words found:
@@ -43,17 +46,58 @@ function excerptNodes(excerpt) {
   });
 }
 
+function thumbnail(page) {
+  // Pagefind's image: the post's cover, else its social card (data-pagefind-meta on
+  // the post page); empty alt, since the title follows.
+  const src = page.meta?.image;
+  if (!src) {
+    const blank = document.createElement("span");
+    blank.className = "search-thumb search-thumb-blank";
+    return blank;
+  }
+  const image = document.createElement("img");
+  image.className = "search-thumb";
+  image.src = src;
+  image.alt = "";
+  image.width = THUMB.width;
+  image.height = THUMB.height;
+  image.loading = "lazy";
+  image.decoding = "async";
+  return image;
+}
+
 function resultItem(page) {
+  // One link, the title, stretched over the card by the stylesheet.
   const link = document.createElement("a");
   link.href = page.url;
   link.textContent = page.meta?.title || page.url;
   const title = document.createElement("h2");
   title.append(link);
+  const text = document.createElement("div");
+  text.className = "search-result-text";
+  text.append(title);
+  if (page.meta?.date) {
+    const date = document.createElement("p");
+    date.className = "search-result-date";
+    date.textContent = page.meta.date;
+    text.append(date);
+  }
   const excerpt = document.createElement("p");
+  excerpt.className = "search-excerpt";
   excerpt.append(...excerptNodes(page.excerpt || ""));
+  text.append(excerpt);
   const item = document.createElement("li");
-  item.append(title, excerpt);
+  item.className = "search-result";
+  item.append(thumbnail(page), text);
   return item;
+}
+
+function showQuery(query) {
+  // The query in the heading and the tab's title, so the reader sees what was asked.
+  if (!heading) return;
+  const asked = query ? heading.dataset.asked.split("{query}").join(query) : plainHeading;
+  heading.textContent = asked;
+  document.title = query ? `${asked} · ${plainTitle}` : plainTitle;
 }
 
 function countText(count, query) {
@@ -74,28 +118,33 @@ async function run(query) {
   const ticket = ++latest;
   query = query.trim();
   rememberQuery(query);
+  showQuery(query);
   if (!query) {
-    output.replaceChildren();
+    say("");
+    list.replaceChildren();
+    output.removeAttribute("aria-busy");
     return;
   }
-  output.replaceChildren(say(output.dataset.searching));
+  say(output.dataset.searching);
+  output.setAttribute("aria-busy", "true");
   try {
     const module = await loadPagefind();
     const found = await module.search(query);
     const pages = await Promise.all(found.results.slice(0, MAX_SHOWN).map((result) => result.data()));
     if (ticket !== latest) return;
-    const list = document.createElement("ol");
-    list.className = "search-list";
-    list.append(...pages.map(resultItem));
-    output.replaceChildren(say(countText(found.results.length, query)), list);
+    list.replaceChildren(...pages.map(resultItem));
+    say(countText(found.results.length, query));
   } catch (error) {
     if (ticket !== latest) return;
     console.warn("Search failed:", error);
-    output.replaceChildren(say(output.dataset.failed));
+    list.replaceChildren();
+    say(output.dataset.failed);
+  } finally {
+    if (ticket === latest) output.removeAttribute("aria-busy");
   }
 }
 
-if (form && input && output) {
+if (form && input && output && status && list) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(typing);
