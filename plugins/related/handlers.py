@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sitekit.build_context import keep_state, language_of_run, setting_up, state_of
 
-from .ranking import related
+from .ranking import Ranking
 from .settings import load
 
 
@@ -27,9 +27,9 @@ def on_articles_listed(generator):
         return
     enabled, count = state.config["enabled"], state.config["count"]
     lang = language_of_run(generator.settings)
-    candidates = [post for post in generator.articles if post.lang == lang]
+    ranking = Ranking([post for post in generator.articles if post.lang == lang])
     for group in ("articles", "translations", "hidden_articles", "hidden_translations", "drafts",
                   "drafts_translations"):
         for post in getattr(generator, group, None) or ():
             if post.lang == lang:  # the other language's run gives its own posts theirs
-                post.related = related(post, candidates, count) if enabled else []
+                post.related = ranking.related(post, count) if enabled else []
