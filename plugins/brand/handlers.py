@@ -6,11 +6,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitekit.brand import images, in_language, stylesheet_preamble
+from sitekit.brand import images, in_language, load, stylesheet_preamble
 from sitekit.build_context import is_main_run, keep_state, language_of_run, setting_up, state_of
 
 from . import stylesheet
-from .settings import load
 
 
 @dataclass
