@@ -2,6 +2,7 @@
 and what readers get: comments in the page (safe), counts on lists, a feed per
 post, a build that survives a stopped or silent server."""
 
+import json
 import logging
 import socket
 
@@ -109,12 +110,13 @@ def test_each_post_has_a_comment_feed_linked_from_it(commented):
         assert "&lt;script&gt;" in first and "<script" not in first
 
 
-def test_isso_widget_loads_directly_with_the_page_language(commented):
+def test_isso_widget_loads_without_a_click_in_the_page_language(commented):
     for page, lang in ((POST_FR, "fr"), (POST_EN, "en")):
         soup = commented.html(page)
         thread = soup.find(id="isso-thread")
         assert thread["data-isso-id"] == THREAD
-        script = soup.find("script", attrs={"data-isso": True})
+        assert thread["data-comments-load"] == "near" and soup.select("[data-comments-consent]") == []
+        script = json.loads(thread["data-script"])
         assert script["data-isso-lang"] == lang and script["src"].endswith("/js/embed.min.js")
 
 

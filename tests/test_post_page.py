@@ -2,6 +2,8 @@
 share links with icons and names, the end of a post in order (related posts, the newsletter band,
 the comments), and Isso's comment form in the page's language."""
 
+import json
+
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -54,7 +56,7 @@ def test_a_post_ends_with_related_posts_then_the_newsletter_band_then_the_commen
 
 @pytest.mark.parametrize("page, lang, placeholder", [(POST_FR, "fr", "Camille Dupont"), (POST_EN, "en", "Jane Doe")])
 def test_the_isso_widget_is_told_the_page_language_and_its_words(site, page, lang, placeholder):
-    script = site.html(page).find("script", attrs={"data-isso": True})
+    script = json.loads(site.html(page).find(id="isso-thread")["data-script"])
     assert script["data-isso-lang"] == lang
     assert script[f"data-isso-postbox-author-placeholder-text-{lang}"] == placeholder
     widget = site.html(page).find(id="isso-thread")
@@ -118,3 +120,22 @@ def test_the_comment_form_is_french_on_a_french_page_and_the_votes_have_names(br
                 assert upvote.evaluate("a => getComputedStyle(a).textDecorationLine") == "none"
             finally:
                 page.close()
+
+
+@pytest.mark.browser
+def test_the_comment_server_is_asked_nothing_until_the_reader_nears_the_comments(browser, served_site):
+    """A long post's first screen loads nothing from Isso's origin; scrolling to the comments
+    loads its script, and its form appears."""
+    base, site = served_site
+    page = browser.new_page(viewport={"width": 412, "height": 800})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(f"{base}/{POST_FR}", wait_until="networkidle")
+        assert requests and not [url for url in requests if url.startswith(site.comment_server)]
+        with page.expect_request(lambda request: request.url.startswith(site.comment_server)
+                                 and request.url.endswith("/js/embed.min.js")):
+            page.locator("#comments").scroll_into_view_if_needed()
+        expect(page.locator("#isso-thread .isso-postbox").first).to_be_visible()
+    finally:
+        page.close()

@@ -1,8 +1,9 @@
 /* Comment widgets (see templates/_comments.html and plugins/comments).
  *
  * The comments fetched at build time are already in the page. A first-party
- * service (Isso) loads by its own script tag; once its live thread shows
- * comments, the static copy steps aside. A third-party service loads nothing
+ * service (Isso) loads its script when the comments come near the screen, or
+ * at once when the reader arrives at them (#comments); once its live thread
+ * shows comments, the static copy steps aside. A third-party service loads nothing
  * until the reader clicks "Show comments". No inline script: everything the
  * widgets need is in data attributes, so the site's CSP can refuse inline code.
  */
@@ -148,8 +149,29 @@
     observer.observe(thread, {childList: true, subtree: true});
   }
 
+  // The page's first screen loads nothing from the comment server (its own origin, often):
+  // the widget's script comes when the section is about a screen away.
+  function loadWhenNear(section) {
+    var widget = section.querySelector("[data-comments-load=near]");
+    if (!widget) { return; }
+    var load = function () { loaders.script(widget); };
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!("IntersectionObserver" in window) || (target && section.contains(target))) {
+      load();
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        load();
+      }
+    }, {rootMargin: "600px 0px"});
+    observer.observe(section);
+  }
+
   document.querySelectorAll("section.comments").forEach(function (section) {
     offerConsent(section);
     watchIsso(section);
+    loadWhenNear(section);
   });
 })();
