@@ -68,9 +68,12 @@ def publish(c, settings="publishconf.py", output="output", dry_run=False, send=F
 
 
 @task
-def check(c, settings="publishconf.py", debug=False):
-    """Build into a temporary folder and run every check publish runs; deploy and send nothing."""
+def check(c, settings="publishconf.py", debug=False, lighthouse=True):
+    """Build into a temporary folder and run every check publish runs, then Lighthouse and axe on the
+    pages that must score 100 (--no-lighthouse skips them: they take a few minutes); deploy and send nothing."""
     run(PYTHON, "-m", "publisher.publish", f"--settings={settings}", "--check-only", *(["--debug"] if debug else []))
+    if lighthouse:
+        run_lighthouse(c, settings)
 
 
 @task
@@ -94,9 +97,15 @@ def test(c, k="", verbose=False):
     run(PYTHON, "-m", "pytest", "-v" if verbose else "-q", *selection)
 
 
-def ensure_debian_packages(c):
-    """Browser tests drive Debian's chromium; the deploy tests run rsync. Install what is missing."""
+# The screenshots show emoji as readers' systems do, not as empty boxes.
+EMOJI_FONT = ("fonts-noto-color-emoji", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+
+
+def ensure_debian_packages(c, files=()):
+    """Browser tests drive Debian's chromium; the deploy tests run rsync; ``files``: more (package, a file
+    it installs) pairs. Install what is missing."""
     missing = [package for package in ("chromium", "rsync") if not shutil.which(package)]
+    missing += [package for package, path in files if not os.path.exists(path)]
     if not missing:
         return
     if os.geteuid() != 0:
@@ -112,7 +121,7 @@ def ensure_debian_packages(c):
 def screenshots(c, destination="screenshots", only=None, width=None):
     """The design gallery: every page of SCREENSHOTS (pelicanconf.py) per language, width and colour scheme,
     the latest email, and DESTINATION/contact-sheet.png of them all (--only PAGE_TYPE, --width PX: a part)."""
-    ensure_debian_packages(c)
+    ensure_debian_packages(c, files=[EMOJI_FONT])
     narrowing = valued(only=only, width=int(width) if width else None)
     run(PYTHON, "-m", "publisher.screenshots", f"--destination={destination}", *narrowing)
 
@@ -121,6 +130,10 @@ def screenshots(c, destination="screenshots", only=None, width=None):
 def lighthouse(c, settings="publishconf.py", lang=None):
     """Lighthouse 12 (mobile) and axe on the home page, a post, an issue, search and a tag page of a production
     build, per language (--lang fr: one); prints the scores and exits 1 when any is below 100."""
+    run_lighthouse(c, settings, lang)
+
+
+def run_lighthouse(c, settings, lang=None):
     ensure_debian_packages(c)
     ensure_node_modules(c)
     run(PYTHON, "-m", "publisher.lighthouse", f"--settings={settings}", *([f"--lang={lang}"] if lang else []))

@@ -1,5 +1,6 @@
-"""The theme's fonts, made once: Fontsource's latin WOFF2 files from npm, cut down to what French
-and English text needs, written to theme/static/fonts/ with the OFL licence (the files are
+"""The theme's fonts, made once: Fontsource's latin WOFF2 files from npm, merged with their
+latin-ext files (Fontsource's latin subset lacks the Ÿ of French capitals, L'HAŸ-LES-ROSES), cut
+down to what French and English text needs, written to theme/static/fonts/ with the OFL licence (the files are
 committed; a build never runs this).
 
     .venv/bin/invoke fonts          # or: .venv/bin/python -m publisher.fonts
@@ -51,12 +52,26 @@ def fetch(package, version, folder):
     return tarfile.open(Path(folder) / name)
 
 
-def subset(data):
-    """WOFF2 bytes of ``data`` (a WOFF2 font) with only UNICODES, U+202F mapped to the thin space."""
-    from fontTools import subset as fonttools_subset
+def merged(*woff2_files):
+    """One font of several subset files of one face (their glyphs and features together)."""
+    from fontTools import merge
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(data))
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for number, data in enumerate(woff2_files):
+            font = TTFont(io.BytesIO(data))
+            font.flavor = None  # the merger reads plain TrueType/OpenType files
+            paths.append(Path(folder) / f"{number}.otf")
+            font.save(paths[-1])
+        return merge.Merger().merge([str(path) for path in paths])
+
+
+def subset(*woff2_files):
+    """WOFF2 bytes of the face made of ``woff2_files`` with only UNICODES, U+202F mapped to the thin space."""
+    from fontTools import subset as fonttools_subset
+
+    font = merged(*woff2_files)
     cmap = font.getBestCmap()
     if NARROW_NBSP not in cmap:
         glyph = cmap.get(THIN_SPACE) or cmap.get(NBSP)
@@ -85,7 +100,8 @@ def main():
         for package, version, files in PACKAGES:
             with fetch(package, version, folder) as archive:
                 for source, name in files:
-                    data = subset(archive.extractfile(f"package/files/{source}").read())
+                    extended = source.replace("-latin-", "-latin-ext-")
+                    data = subset(*(archive.extractfile(f"package/files/{name}").read() for name in (source, extended)))
                     (TARGET / name).write_bytes(data)
                     print(f"{name}: {len(data) / 1024:.1f} KiB")
                 licence = archive.extractfile("package/LICENSE").read().decode("utf-8")

@@ -83,6 +83,19 @@ def test_the_lead_picture_is_fetched_first_and_the_others_lazily(site):
         assert others and all(img["loading"] == "lazy" and "fetchpriority" not in img.attrs for img in others)
 
 
+def test_card_pictures_offer_their_resized_copies_at_the_card_s_width(site):
+    """A 1,200 px picture in a 22rem card: the phone takes the 480 px copy (srcset, sizes)."""
+    for home in SAMPLE_HOMES.values():
+        soup = site.html(home)
+        lead = soup.select_one(".card--large .card-media img")
+        others = soup.select(".card-grid .card-media img")
+        assert "43rem" in lead["sizes"] and others and all("22rem" in img["sizes"] for img in others)
+        for img in [lead, *others]:
+            candidates = [entry.split() for entry in img["srcset"].split(", ")]
+            assert candidates[0][1] == "480w" and candidates[-1][0] == img["src"]
+            assert all((site.output / site.local(url)).is_file() for url, _ in candidates)
+
+
 def test_the_sample_features_its_newsletter_post_in_both_languages(site):
     assert card_links(site.html("").select_one(".card--large")) == ["newsletter-qui-se-fait-lire"]
     assert card_links(site.html("en/").select_one(".card--large")) == ["a-newsletter-people-actually-read"]

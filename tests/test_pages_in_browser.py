@@ -74,6 +74,35 @@ def test_every_request_goes_to_the_site_itself(browser, served_site, kind, path)
     assert errors == []
 
 
+LAYOUT_SHIFTS = """async () => {
+    await document.fonts.ready;
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const observer = new PerformanceObserver(() => {});
+    observer.observe({type: "layout-shift", buffered: true});
+    const shifts = observer.takeRecords().map(entry => entry.value);
+    observer.disconnect();
+    return shifts;
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_page_shifts_while_it_loads(browser, served_site, width):
+    """Cumulative layout shift 0 (issue 23): pictures reserve their space and the web fonts
+    keep the fallback's metrics, at a phone's width and a laptop's."""
+    base, _ = served_site
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    shifted = {}
+    try:
+        for path in [path for _, path in PAGES]:
+            page.goto(f"{base}/{path}", wait_until="load")
+            shifts = page.evaluate(LAYOUT_SHIFTS)
+            if sum(shifts) > 0:
+                shifted[path] = round(sum(shifts), 4)
+    finally:
+        page.close()
+    assert len(PAGES) > 30 and shifted == {}
+
+
 def test_pages_stay_readable_at_320_pixels(browser, served_site):
     base, _ = served_site
     page = browser.new_page(viewport={"width": 320, "height": 640})

@@ -20,4 +20,6 @@ logger = logging.getLogger(__name__)
 def register():
     signals.initialized.connect(handlers.on_initialized)
     signals.content_object_init.connect(handlers.on_content_init)
+    signals.article_generator_finalized.connect(handlers.on_generator_finalized)
+    signals.page_generator_finalized.connect(handlers.on_generator_finalized)
     signals.finalized.connect(handlers.on_finalized)

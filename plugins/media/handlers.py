@@ -15,7 +15,7 @@ from sitekit.problems import WARNING
 from .caches import TransformCache, VariantCache, transforms_fingerprint
 from .settings import load
 from .state import MediaState
-from .transforms import Page, shown, transform
+from .transforms import Page, cover_srcset, shown, transform
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,20 @@ def on_content_init(content):
     if state is None:
         return
     content._content = state.transformed(content._content, _page(content, state), transform)
+
+
+def on_generator_finalized(generator):
+    """Covers get their srcset once every post is read: post_meta sets ``cover`` on the
+    same signal as the transforms, in no set order."""
+    state = state_of(generator.settings, MediaState)
+    if state is None:
+        return
+    items = [*getattr(generator, "articles", []), *getattr(generator, "translations", []),
+             *getattr(generator, "pages", []), *getattr(generator, "hidden_pages", [])]
+    for content in items:
+        cover = getattr(content, "cover", None)
+        if cover and cover.get("width") and "srcset" not in cover:
+            cover["srcset"] = cover_srcset(cover["url"], cover["width"], _page(content, state))
 
 
 def _page(content, state):

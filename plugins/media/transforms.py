@@ -213,6 +213,17 @@ def _srcset(local, src, width, smaller, page):
     return ", ".join(entries)
 
 
+def cover_srcset(relative, width, page):
+    """The srcset of a post's cover picture (post_meta's ``cover``), shown in cards at
+    other sizes than in the post: the same resized copies, asked for here too, since
+    a cover named by ``Image:`` may not appear in the text at all."""
+    local = local_file("{static}/" + relative, page)
+    smaller = [w for w in page.state.config["widths"] if w < width]
+    if local is None or not local.exists or not smaller:
+        return ""
+    return _srcset(local, None, width, smaller, page)
+
+
 # --- Download links ------------------------------------------------------------------
 
 def _download_link(match, page):
