@@ -181,3 +181,38 @@ def test_the_site_digest_shows_each_posts_picture_with_its_size(site):
     assert pictured and all(li.img["width"] and li.img["height"] and li.img["src"].startswith(f"{site.siteurl}/images/")
                             for li in pictured)
     assert all("no-image" in li.get("class", []) for li in items if not li.img)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("key", ["issue-2-fr", "issue-2-en"])
+def test_the_email_turns_dark_in_a_dark_mail_client_and_stays_readable(browser, site, key):
+    """The preview of dark mode: Apple Mail and the other clients that honour
+    prefers-color-scheme show every part of the email on dark grounds, text at 4.5:1."""
+    page = browser.new_page(color_scheme="dark", viewport={"width": 600, "height": 900})
+    try:
+        page.route("**/*", lambda route: route.abort())  # the pictures are the site's; not needed here
+        page.set_content(html_part(site, key))
+        grounds = page.evaluate("""() => {
+            const ground = element => {
+                for (let node = element; node; node = node.parentElement) {
+                    const colour = getComputedStyle(node).backgroundColor;
+                    if (colour !== "rgba(0, 0, 0, 0)" && colour !== "transparent") return colour;
+                }
+                return getComputedStyle(document.documentElement).backgroundColor;
+            };
+            return [...document.querySelectorAll("p, h1, h2, h3, a, td, div")]
+                .filter(element => element.checkVisibility() && element.innerText.trim() && element.children.length === 0)
+                .map(element => [ground(element), getComputedStyle(element).color, element.innerText.slice(0, 30)]);
+        }""")
+    finally:
+        page.close()
+    assert len(grounds) > 10
+
+    def rgb(text):
+        return "#" + "".join(f"{int(part):02x}" for part in text[text.index("(") + 1:].rstrip(")").split(",")[:3])
+
+    light_grounds = [text for ground, _, text in grounds if contrast(rgb(ground), "#000000") > 10]
+    assert light_grounds == [], "text on a light ground in dark mode"
+    unreadable = [(text, ratio) for ground, colour, text in grounds
+                  if (ratio := round(contrast(rgb(colour), rgb(ground)), 2)) < 4.5]
+    assert unreadable == []
