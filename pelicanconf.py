@@ -21,7 +21,7 @@ DEFAULT_LANG = "fr"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["markdown_cache", "parallel_render", "template_cache", "bilingual", "brand", "url_memo", "post_meta", "series", "related", "social_cards", "media", "search", "comments", "newsletter_issues"]
+PLUGINS = ["markdown_cache", "parallel_render", "template_cache", "bilingual", "brand", "url_memo", "post_meta", "series", "related", "social_cards", "media", "search", "comments", "newsletter_issues", "redirects"]
 
 # French at the root, English under /en/: see docs/architecture.md.
 BILINGUAL = {

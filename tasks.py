@@ -18,6 +18,8 @@
     invoke newsletter-check        build aside and run every check on every newsletter email
     invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/
     invoke newsletter-send         drafts at the mailing provider (--test-to; --send or --schedule WHEN: asks first)
+    invoke import FORMAT SOURCE    move a blog or newsletter in (wordpress, typepad, linkedin, substack, revue,
+                                   buttondown): a dry run; --write does it (--media DIR, --subscribers, --report)
 """
 
 import os
@@ -196,8 +198,28 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
     run(PYTHON, "-m", "publisher.deliver", *options)
 
 
+@task(name="import", help={
+    "lang": "the language of what the export does not mark (default: the site's first)",
+    "media": "a folder holding the export's media (WordPress: the uploads folder)",
+    "fetch_media": "download the media the folder lacks (never by default)",
+    "write": "write into content/ (default: a dry run that says what it would do)",
+    "force": "replace files edited since the last import",
+    "report": "also write the report as JSON into this file",
+    "subscribers": "csv:PATH or provider: where the export's subscribers go (none without it)",
+})
+def import_(c, format, source, lang=None, media=None, fetch_media=False, write=False,  # noqa: A002 - invoke's name
+            force=False, report=None, subscribers=None, settings="pelicanconf.py"):
+    """Move in an export (FORMAT: wordpress, typepad, linkedin, substack, revue, buttondown): a dry run
+    by default, --write does it, whole or not at all; a second run changes nothing."""
+    options = valued(settings=settings, lang=lang, media=media, report=report, subscribers=subscribers)
+    options += [flag for flag, wanted in (("--fetch-media", fetch_media), ("--write", write), ("--force", force))
+                if wanted]
+    run(PYTHON, "-m", "publisher.importing", *options, "--", format, source)
+
+
 @task(help={
-    "only": "site or newsletter: run that benchmark alone (default: both, the site build first)",
+    "only": "site or newsletter: run that benchmark alone (default: both, the site build first); "
+            "import: the import of 1,000 posts and 5,000 comments (only when asked)",
     "posts": "site build: French posts in the generated corpus, half of them translated (1000)",
     "runs": "site build: timed builds per row (3)",
     "render_runs": "newsletter: timed renders per row (300)",
@@ -206,9 +228,11 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
 def bench(c, only=None, posts=1000, runs=3, render_runs=300, against=None):
     """Site build times (bare Pelican, the full site, Hugo if installed), then one newsletter issue's render
     against npm mjml (Node). `--only site|newsletter` runs one; see benchmarks/README.md."""
-    if only not in (None, "site", "newsletter"):
-        raise Exit(f"bench: --only takes site or newsletter, not {only!r}", code=2)
+    if only not in (None, "site", "newsletter", "import"):
+        raise Exit(f"bench: --only takes site, newsletter or import, not {only!r}", code=2)
     failed = []
+    if only == "import" and status_of(PYTHON, "-m", "benchmarks.import_speed"):
+        failed.append("import")
     if only in (None, "site"):
         paired = [f"--against={against}"] if against else []
         if status_of(PYTHON, "-m", "benchmarks.site_build", f"--posts={int(posts)}", f"--runs={int(runs)}", *paired):

@@ -75,6 +75,14 @@ def select(campaigns, number=None, lang=None, first_issue=1, newest_only=False):
     return chosen
 
 
+def archive_only_line(state):
+    """One line for the issues an import marked Sent-By (another platform sent them), or None."""
+    count = len(getattr(state, "archive_only", None) or {})
+    if not count:
+        return None
+    return f"{count} imported issue{'s' if count != 1 else ''} archive-only (Sent-By): on the site, never delivered"
+
+
 def delivery_settings(pelican_settings):
     """NEWSLETTER['delivery'] merged and checked, with the newsletter's unsubscribe placeholder."""
     newsletter = pelican_settings.get("NEWSLETTER", {})
@@ -128,6 +136,8 @@ def main(argv=None):
             return _run(settings, read_outbox(args.outbox, settings["placeholder"]), action, args)
         with tempfile.TemporaryDirectory() as folder:
             report, state = build_and_check(args.settings, folder)
+            if archive_only_line(state):
+                print(archive_only_line(state), file=sys.stderr)
             return _run(settings, read_outbox(state.outbox(report.output), settings["placeholder"]), action, args)
     except (*NOT_DELIVERED, ValueError) as error:
         print(f"Newsletter not delivered: {error}", file=sys.stderr)

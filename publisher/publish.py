@@ -51,7 +51,7 @@ from sitekit.build_context import RenderedEmails, state_of
 
 from . import deploy as deploying
 from .build import EXIT_FAILURE, build_site, configure_logging, report_failure
-from .deliver import EXIT_PROVIDER, NOT_DELIVERED, confirmation, delivery_settings, select
+from .deliver import EXIT_PROVIDER, NOT_DELIVERED, archive_only_line, confirmation, delivery_settings, select
 from .progress import Steps, plural
 from .site_checks import SiteCheckFailed, check_built_site
 
@@ -89,6 +89,7 @@ class Summary:
     outcomes: list = field(default_factory=list)   # Outcome of each campaign the provider was asked about
     unchanged: list = field(default_factory=list)  # campaign keys the ledger already holds as they are
     would: list = field(default_factory=list)      # dry run: what the newsletter step would do
+    archive_only: str | None = None                # imported issues (Sent-By) never delivered
 
     def lines(self, dry_run):
         lines = [f"Site: {pages_line(self.build)}"]
@@ -103,6 +104,8 @@ class Summary:
         lines += [f"Newsletter: {what}" for what in self.would]
         if self.unchanged:
             lines.append(f"Newsletter: already at the provider as built: {', '.join(self.unchanged)}")
+        if self.archive_only:
+            lines.append(f"Newsletter: {self.archive_only}")
         return lines
 
 
@@ -195,6 +198,7 @@ def _check(report):
 
 def _newsletter(summary, delivery, options, steps):
     state = state_of(summary.build.settings, RenderedEmails)
+    summary.archive_only = archive_only_line(state)
     campaigns = read_outbox(state.outbox(summary.build.output), delivery["placeholder"])
     campaigns = select(campaigns, first_issue=delivery["first_issue"])
     newest = select(campaigns, newest_only=True)

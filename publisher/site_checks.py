@@ -12,7 +12,9 @@ problems; these checks look at what only the finished output shows:
 - hreflang links are reciprocal: each version a page names exists, is in that
   language, and names the same versions in return (x-default included);
 - every XML file (feeds, sitemaps) parses, and what the sitemaps and
-  robots.txt list was built.
+  robots.txt list was built;
+- each redirect page of an old address leads to a page or file that was built
+  (it may declare its target's language wherever it lives).
 
 Only the <head> of each page is parsed, so thousands of pages take seconds.
 """
@@ -86,6 +88,7 @@ class Page:
     lang: str | None
     title: str | None
     alternates: list = field(default_factory=list)  # (hreflang, href), as written
+    refresh: str | None = None  # where a redirect page (an old address, plugins/redirects) leads
 
 
 # --- Settings -----------------------------------------------------------------
@@ -224,15 +227,25 @@ class _Site:
         elif page.lang not in self.folders:
             problems.append(Problem(page.path, "language", f"<html lang=\"{page.lang}\"> is not a language of "
                                     f"this site ({', '.join(self.folders)}){self.hint(page)}"))
-        elif expected and page.lang != expected:
+        elif expected and page.lang != expected and page.refresh is None:
             problems.append(Problem(page.path, "language", f"the page declares <html lang=\"{page.lang}\"> but "
                                     f"lives in the {_language_name(expected)} site "
                                     f"({self.folders[expected] or 'at the root'}){self.hint(page)}"))
+        if page.refresh is not None:
+            problems += self.check_redirect(page)
         if not page.title:
             source = self.sources.get(page.path)
             fix = f"give {source} a Title line" if source else "check the template's title block"
             problems.append(Problem(page.path, "title", f"the page has no <title> or an empty one; {fix}"))
         return problems
+
+    def check_redirect(self, page):
+        """A redirect page's refresh URL is followed like a link: it must lead to something built."""
+        target = self.resolve(page.refresh, page.path)
+        if target is None or target in self.pages or (self.output / target).is_file():
+            return []  # None: another site's address, not ours to check
+        return [Problem(page.path, "redirect", f"this old address leads to {page.refresh}, which was not built "
+                        f"({target} is missing); fix its line in content/data/redirects.toml, then publish again")]
 
     # hreflang
 
@@ -387,7 +400,21 @@ def _read_page(path, relative):
                   for link in root.iterfind(".//link[@hreflang]")
                   if "alternate" in link.get("rel", "").lower().split()]
     lang = (root.get("lang") or "").strip().lower() or None
-    return Page(relative, lang, title.text_content().strip() if title is not None else None, alternates), None
+    return Page(relative, lang, title.text_content().strip() if title is not None else None, alternates,
+                _refresh_url(root)), None
+
+
+REFRESH_URL = re.compile(r"^\s*\d+\s*[;,]\s*url\s*=\s*['\"]?([^'\"]*)", re.I)
+
+
+def _refresh_url(root):
+    """The URL of a <meta http-equiv="refresh" content="0; url=..."> (a redirect page), or None."""
+    for meta in root.iterfind(".//meta[@http-equiv]"):
+        if meta.get("http-equiv", "").strip().lower() == "refresh":
+            found = REFRESH_URL.match(meta.get("content", ""))
+            if found:
+                return found.group(1).strip()
+    return None
 
 
 def _sitemap_urls(path, element):

@@ -2,6 +2,7 @@
 
     newsletter/   the newsletter engine: imports nothing else of the project
     sitekit/      below the plugins and the commands: imports nothing else of the project
+    importers/    reading other platforms' exports: sitekit and newsletter only
     plugins/      Pelican plugins: sitekit, newsletter and the leaf modules, never publisher/ nor another plugin
     publisher/    the commands: sitekit, newsletter, the leaf modules and Pelican, never a plugin's modules
 
@@ -15,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 PLUGINS = sorted(path.name for path in (ROOT / "plugins").iterdir() if (path / "__init__.py").is_file())
-PROJECT = {"publisher", "newsletter", "sitekit", "placeholders", "pelicanconf", "publishconf", "tasks",
+PROJECT = {"publisher", "newsletter", "sitekit", "importers", "placeholders", "pelicanconf", "publishconf", "tasks",
            "benchmarks", *PLUGINS}
 
 
@@ -57,6 +58,9 @@ def breaches(folder, allowed):
 LAYERS = {
     "newsletter": lambda path: {"newsletter"},
     "sitekit": lambda path: {"sitekit"},
+    # Importers turn exports into content, comments, redirects and subscribers; the command that runs
+    # them (publisher/importing.py) sits above.
+    "importers": lambda path: {"importers", "sitekit", "newsletter"},
     # A plugin uses the layers below and its own package (plugins talk through signals); the build's
     # state comes through sitekit.build_context.
     "plugins": lambda path: {"sitekit", "newsletter", "placeholders", path.relative_to(ROOT / "plugins").parts[0]},
@@ -70,7 +74,7 @@ def test_each_layer_imports_only_what_is_below_it(folder):
     assert breaches(folder, LAYERS[folder]) == []
 
 
-@pytest.mark.parametrize("folder", ["newsletter", "sitekit", "plugins", "publisher", "benchmarks"])
+@pytest.mark.parametrize("folder", ["newsletter", "sitekit", "importers", "plugins", "publisher", "benchmarks"])
 def test_no_library_code_edits_sys_path(folder):
     assert [str(path.relative_to(ROOT)) for path in modules(folder) if edits_sys_path(path.read_text("utf-8"))] == []
 

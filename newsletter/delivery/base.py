@@ -20,6 +20,8 @@ from .retry import RetryPolicy
 logger = logging.getLogger(__name__)
 
 DRAFT, SCHEDULED, SENDING, SENT = "draft", "scheduled", "sending", "sent"
+# What add_subscriber did: the reader is new at the provider, or it held them already.
+ADDED, ALREADY_THERE = "added", "already there"
 
 
 @dataclass
@@ -156,6 +158,17 @@ class BaseBackend:
     def schedule(self, remote_id, campaign, when):
         """Have the provider send it at ``when`` (an aware datetime)."""
         raise NotImplementedError
+
+    # Readers brought in from another platform (invoke import); nothing is sent to them.
+
+    def add_subscriber(self, email, lang, consent_date=None, source=""):
+        """Make ``email`` a reader of ``lang``'s audience, sending them nothing; ADDED or ALREADY_THERE.
+
+        An address the provider already holds is ALREADY_THERE, not an error, so an import
+        killed between a creation and its journal line can simply be run again.
+        """
+        raise ConfigurationError(f"the {self.name} backend keeps no list of readers at a provider: import them "
+                                 "into a CSV file (csv:PATH) instead", provider=self.name)
 
     def send_now(self, remote_id, campaign, journal):
         """Send it to the language's audience now.

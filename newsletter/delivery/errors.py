@@ -13,6 +13,7 @@ class DeliveryError(Exception):
     """Base of every delivery failure. ``retryable`` errors may succeed if tried again."""
 
     retryable = False
+    code = None   # the provider's own error code when its answer names one ("duplicate_parameter")
 
     def __init__(self, message, provider=None, status=None, request_id=None):
         self.provider = provider
@@ -83,7 +84,23 @@ def blank(text, secrets):
 
 
 def from_response(provider, response):
-    """The error of a non-2xx ``requests`` response, with the provider's own message."""
+    """The error of a non-2xx ``requests`` response, with the provider's own message and code."""
+    error = _error_of(provider, response)
+    error.code = provider_code(response)
+    return error
+
+
+def provider_code(response):
+    """The provider's machine-readable error code ({"code": "..."}), or None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _error_of(provider, response):
     status = response.status_code
     request_id = _request_id(response)
     detail = provider_message(response)

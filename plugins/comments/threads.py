@@ -9,7 +9,9 @@ translation shares its original's thread; in "language" mode it has its own,
 """
 
 import os
-import re
+
+from sitekit.threads import THREAD_ID, usable_explicit_id
+from sitekit.threads import thread_id as shared_thread_id
 
 from .model import Thread
 from .settings import STATES
@@ -23,20 +25,8 @@ def original_of(post):
     return post
 
 
-# Thread ids travel in URLs, tag: URIs and attributes.
-THREAD_ID = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
-
-
 def _explicit_id(post):
-    explicit = post.metadata.get("comments-id")
-    return explicit.strip() if isinstance(explicit, str) and explicit.strip() else None
-
-
-def _own_id(post):
-    explicit = _explicit_id(post)
-    if explicit and THREAD_ID.match(explicit):
-        return explicit
-    return os.path.splitext(os.path.basename(post.source_path))[0]
+    return usable_explicit_id(post.metadata.get("comments-id"))
 
 
 def owner_of(post, mode):
@@ -45,10 +35,13 @@ def owner_of(post, mode):
 
 
 def thread_id(post, mode):
+    """The rule itself is sitekit.threads.thread_id, which the comments importer follows too."""
     original = original_of(post)
-    if mode == "pair" or original is post or post.metadata.get("comments-id"):
-        return _own_id(original if mode == "pair" else post)
-    return f"{_own_id(original)}/{post.lang}"
+    return shared_thread_id(
+        post.source_path, post.lang, mode,
+        original_source_path=None if original is post else original.source_path,
+        explicit_id=post.metadata.get("comments-id"),
+        original_explicit_id=original.metadata.get("comments-id"))
 
 
 def state_of(post, default, report):

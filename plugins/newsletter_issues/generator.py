@@ -103,6 +103,9 @@ class NewsletterGenerator(Generator):
             author=", ".join(a.name for a in getattr(page, "authors", [])),
             digest=digest, url=page.url,
         )
+        sent_by = str(page.metadata.get("sent-by", "")).strip()
+        if sent_by:
+            self.state.archive_only[issue.key] = sent_by
         if digest:
             since = previous.date if previous is not None else None
             page.digest_posts = self._digest(since, page.date, config["digest_limit"])

@@ -65,9 +65,14 @@ def on_all_languages_written(pelican):
     state.rendered = []
     for lang in state.languages:
         for issue in state.issues.get(lang, []):
+            if issue.key in state.archive_only:
+                continue  # Sent-By: the old platform sent it; no email, only the archive page
             rendered = _render(state, renderer, issue, output)
             if rendered is not None:
                 state.rendered.append(rendered)
+    if state.archive_only:
+        logger.info("Newsletter: %d imported issue(s) archive-only (Sent-By), not rendered into the outbox",
+                    len(state.archive_only))
 
 
 def _render(state, renderer, issue, output):
@@ -99,6 +104,8 @@ def _warn_missing_translations(state):
     numbers = {lang: {issue.number: issue for issue in issues} for lang, issues in state.issues.items()}
     for lang, issues in numbers.items():
         for number, issue in issues.items():
+            if issue.key in state.archive_only:
+                continue  # never emailed: a missing translation changes nothing
             for other in state.languages:
                 if other != lang and number not in numbers.get(other, {}):
                     state.report(issue.source_path, "Issue", f"issue {number} has no {other} version; write one "

@@ -16,8 +16,8 @@ logger = logging.getLogger(__name__)
 
 
 def write(state, output):
-    if not state.rendered:
-        return None
+    if not state.rendered and not state.archive_only:
+        return None  # (only imported issues: an empty outbox, so no earlier .eml of theirs stays)
     target = state.outbox(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     with WorkFolder(target, "building") as work:

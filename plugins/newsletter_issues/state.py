@@ -21,6 +21,9 @@ class NewsletterState(RenderedEmails):
     def reset(self):
         self.issues = {}     # lang -> [Issue], oldest first
         self.rendered = []   # RenderedIssue, once every language is built
+        # issue key -> its Sent-By line: sent by another platform before the import,
+        # archived on the site but never rendered into the outbox (so never delivered).
+        self.archive_only = {}
 
     @property
     def build(self):

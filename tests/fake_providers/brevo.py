@@ -15,6 +15,13 @@ or of the wrong type, with 400 {"code": "invalid_parameter", "message": ...}
 for an unknown campaign. The messages are the fake's own words; the codes
 are Brevo's. Names are not unique, as at Brevo. It records each test send
 (``tests``) and each real send (``sends``).
+
+For the subscriber importer, POST /contacts (create-contact; the CreateContact
+model of brevo-python: email, ext_id, attributes, emailBlacklisted,
+smsBlacklisted, listIds, updateEnabled, smtpBlacklistSender) answers 201 {"id"}
+for a new contact, 204 when ``updateEnabled`` updates a held one (its lists
+added), and 400 "duplicate_parameter" for a held one otherwise; contacts are in
+``contacts``.
 """
 
 import re
@@ -42,6 +49,8 @@ LIST_QUERY = {"type", "status", "statistics", "startDate", "endDate", "limit", "
 ONE_QUERY = {"statistics", "excludeHtmlContent"}
 LIST_STATUSES = {"suspended", "archive", "sent", "queued", "draft", "inProcess", "inReview", "cancelling",
                  "cancelled"}
+CONTACT_FIELDS = {"email": str, "ext_id": str, "attributes": dict, "emailBlacklisted": bool, "smsBlacklisted": bool,
+                  "listIds": list, "updateEnabled": bool, "smtpBlacklistSender": list}
 EDITABLE = {"draft", "queued"}   # "Only draft or scheduled campaigns can be modified"
 
 
@@ -62,6 +71,7 @@ class FakeBrevo(FakeProvider):
         self.sends = []         # {"id", "name", "listIds"} per sendNow
         self.tests = []         # {"id", "name", "emailTo"} per sendTest
         self._next_id = 1
+        self.contacts = {}      # address (lower case) -> {"id", "email", "listIds", ...}
         super().__init__()
         # serve_forever polls for shutdown every 0.5 s by default: half a second per test to stop.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -82,6 +92,7 @@ class FakeBrevo(FakeProvider):
             ("PUT", r"/emailCampaigns/(\d+)", self._brevo(self.update)),
             ("POST", r"/emailCampaigns/(\d+)/sendTest", self._brevo(self.send_test)),
             ("POST", r"/emailCampaigns/(\d+)/sendNow", self._brevo(self.send_now)),
+            ("POST", r"/contacts", self._brevo(self.create_contact)),
         ]
 
     def _brevo(self, handler):
@@ -198,6 +209,26 @@ class FakeBrevo(FakeProvider):
         return 204, None
 
     # Inside.
+
+    def create_contact(self, request, match):
+        body = request.body
+        _check_body(body, CONTACT_FIELDS)
+        address = body.get("email") or ""
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+            raise BrevoError("email is not a valid email address")
+        lists = body.get("listIds", [])
+        if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in lists):
+            raise BrevoError("listIds must list whole numbers")
+        held = self.contacts.get(address.lower())
+        if held is not None:
+            if not body.get("updateEnabled"):
+                raise BrevoError("Contact already exist", code="duplicate_parameter")
+            held["listIds"] = sorted(set(held["listIds"]) | set(lists))
+            return 204, None
+        contact = {"id": len(self.contacts) + 1, "email": address, "listIds": sorted(set(lists)),
+                   "emailBlacklisted": bool(body.get("emailBlacklisted")), "attributes": body.get("attributes", {})}
+        self.contacts[address.lower()] = contact
+        return 201, {"id": contact["id"]}
 
     def _new(self, body):
         campaign = {"id": self._next_id, "type": "classic", "status": "draft", "testSent": False,

@@ -12,6 +12,13 @@ backend uses; the names below are copied from it, so nothing is read at test tim
     PATCH /v1/emails/{id}            update_email   body EmailUpdateInput (additionalProperties false)
     POST  /v1/emails/{id}/send-draft send_draft     body SendDraftInput {subscribers, recipients} -> 200
     GET   /v1/tags                   list_tags      query ids, page, page_size -> Page[Tag]
+    POST  /v1/subscribers            create_subscriber  body SubscriberInput (additionalProperties false,
+                                                    required email_address), header
+                                                    X-Buttondown-Collision-Behavior (CollisionBehavior,
+                                                    default no_op: 400 email_already_exists for a held
+                                                    address) -> 201 Subscriber (for the importer)
+    GET   /v1/subscribers            list_subscribers   query email_address ("contains"), page
+    PATCH /v1/subscribers/{id_or_email} update_subscriber body SubscriberUpdateInput (tags: names)
 
 Enums: EmailStatus, ArchivalMode, EmailType, EmailCommentingMode, NewsletterEmailTemplate,
 EmailFilter.field and Operator, the list's ``ordering`` and ``excluded_fields``.
@@ -89,6 +96,18 @@ LIST_QUERY = ("status", "-status", "ids", "ordering", "creation_date__start", "c
               "click_rate__start", "click_rate__end", "open_rate__start", "open_rate__end", "page")
 LIST_IMPLEMENTED = {"status", "-status", "ordering", "excluded_fields", "page"}
 TAG_QUERY = ("ids", "page_size", "page")
+# SubscriberInput: every property (additionalProperties false); required: email_address.
+SUBSCRIBER_INPUT = {
+    "email_address": str, "notes": str, "metadata": dict, "tags": list, "referrer_url": str, "utm_campaign": str,
+    "utm_medium": str, "utm_source": str, "referring_subscriber_id": str, "type": str, "ip_address": str,
+}
+SUBSCRIBER_EMAIL = re.compile(r"^[a-zA-Z0-9.'_%+\-!]+@[a-zA-Z0-9.\-]+\.[a-zA-Z]{2,}$")   # the spec's pattern
+SETTABLE_TYPES = ("regular", "unsubscribed", "gifted", "unpaid")   # "the only types that can be set programmatically"
+COLLISION_BEHAVIOR = ("no_op", "add", "overwrite", "fail")
+SUBSCRIBER_UPDATE = {"commenting_disabled": bool, "email_address": str, "notes": str, "metadata": dict, "tags": list,
+                     "referrer_url": str, "type": str, "unsubscription_reason": str,
+                     "email_which_prompted_unsubscription_id": str}
+SUBSCRIBER_QUERY_IMPLEMENTED = {"email_address", "page"}
 
 
 class Refused(Exception):
@@ -110,6 +129,8 @@ class FakeButtondown(FakeProvider):
         self.idempotent = {}          # key -> (request signature, status, body)
         self._idempotency = threading.Lock()
         self._sequence = 0
+        self.subscribers = {}         # address (lower case) -> Subscriber, for the importer's tests
+        self.confirmations = []       # subscribers sent a confirmation email (created without a type)
         super().__init__()
 
     def routes(self):
@@ -120,6 +141,9 @@ class FakeButtondown(FakeProvider):
             ("PATCH", r"/v1/emails/(?P<id>[^/]+)", self._guard(self.update_email)),
             ("POST", r"/v1/emails/(?P<id>[^/]+)/send-draft", self._guard(self.send_draft)),
             ("GET", r"/v1/tags", self._guard(self.list_tags)),
+            ("POST", r"/v1/subscribers", self._guard(self.create_subscriber)),
+            ("GET", r"/v1/subscribers", self._guard(self.list_subscribers)),
+            ("PATCH", r"/v1/subscribers/(?P<id>[^/]+)", self._guard(self.update_subscriber)),
         ]
 
     def authorize(self, request):
@@ -263,6 +287,66 @@ class FakeButtondown(FakeProvider):
         return 200, {"results": copy.deepcopy(chunk), "count": len(tags),
                      "next": f"{self.url}/v1/tags?page={page + 1}&page_size={size}" if more else None,
                      "previous": None}
+
+    def create_subscriber(self, request, match):
+        """A subscriber; tags are names, created when new. Without a type, Buttondown asks for a
+        confirmation (double opt-in): recorded in ``confirmations``, as an email sent."""
+        body = request.body
+        check_fields(body, required=("email_address",), optional=tuple(SUBSCRIBER_INPUT), types=SUBSCRIBER_INPUT)
+        behaviour = request.headers.get("x-buttondown-collision-behavior", "no_op")
+        if behaviour not in COLLISION_BEHAVIOR:
+            raise Invalid(f"header X-Buttondown-Collision-Behavior: '{behaviour}' is not a CollisionBehavior", 422)
+        address = body["email_address"]
+        if len(address) > 254 or not SUBSCRIBER_EMAIL.match(address):
+            raise Refused("email_invalid", "That email address is not valid.")
+        if body.get("type") is not None and body["type"] not in SETTABLE_TYPES:
+            raise Refused("invalid_input", f"The type '{body['type']}' cannot be set through the API.")
+        if not all(isinstance(tag, str) and tag for tag in body.get("tags", [])):
+            raise Invalid("body.tags: each item must be a tag name", 422)
+        if address.lower() in self.subscribers:
+            if behaviour in ("no_op", "fail"):
+                raise Refused("email_already_exists", "A subscriber with that email address already exists.")
+            raise Invalid("the fake implements only the no_op and fail collision behaviours", 400)
+        known = {tag["name"] for tag in self.tags.values()}
+        for name in body.get("tags", []):
+            if name not in known:
+                self.add_tag(name)
+                known.add(name)
+        subscriber = {"id": "sub_" + _typeid_tail(), "creation_date": _now(), "email_address": address,
+                      "metadata": copy.deepcopy(body.get("metadata", {})), "notes": body.get("notes", ""),
+                      "referral_code": _typeid_tail()[:8], "secondary_id": len(self.subscribers) + 1, "source": "api",
+                      "tags": list(body.get("tags", [])), "type": body.get("type") or "unactivated",
+                      "utm_campaign": "", "utm_medium": "", "utm_source": ""}
+        self.subscribers[address.lower()] = subscriber
+        if body.get("type") is None:
+            self.confirmations.append(subscriber["id"])
+        return 201, copy.deepcopy(subscriber)
+
+    def list_subscribers(self, request, match):
+        unknown = sorted(set(request.query) - SUBSCRIBER_QUERY_IMPLEMENTED)
+        if unknown:
+            raise Invalid(f"query: the fake does not implement {', '.join(unknown)}", 400)
+        wanted = [value.lower() for value in request.query.get("email_address", [])]
+        found = [s for s in self.subscribers.values()
+                 if not wanted or any(part in s["email_address"].lower() for part in wanted)]
+        page = self._page(request.query)
+        chunk = found[(page - 1) * self.page_size: page * self.page_size]
+        more = page * self.page_size < len(found)
+        return 200, {"results": copy.deepcopy(chunk), "count": len(found),
+                     "next": f"{self.url}/v1/subscribers?page={page + 1}" if more else None, "previous": None}
+
+    def update_subscriber(self, request, match):
+        key = match["id"]
+        subscriber = next((s for s in self.subscribers.values() if key in (s["id"], s["email_address"])), None)
+        if subscriber is None:
+            raise Invalid("Not found.", 404)
+        body = request.body
+        check_fields(body, optional=tuple(SUBSCRIBER_UPDATE), types=SUBSCRIBER_UPDATE)
+        for name in body.get("tags") or []:
+            if name not in {tag["name"] for tag in self.tags.values()}:
+                self.add_tag(name)
+        subscriber.update({name: copy.deepcopy(value) for name, value in body.items() if value is not None})
+        return 200, copy.deepcopy(subscriber)
 
     # Idempotency and Buttondown's error shapes.
 

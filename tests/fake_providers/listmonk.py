@@ -13,6 +13,14 @@ v6.2.0), keeping only what the backend uses:
     POST /api/campaigns/{id}/test     body: as POST, plus ``subscribers`` (docs/apis/campaigns.md;
                                       the OpenAPI file leaves it out)
     PUT  /api/campaigns/{id}/status   body: {"status": scheduled | running | paused | cancelled}
+    POST /api/subscribers             body: NewSubscriber (email, name, status, lists, list_uuids,
+                                      preconfirm_subscriptions, attribs); 409 "E-mail already
+                                      exists." for a held address, as the server answers (for the
+                                      importer; the opt-in emails it would send are in ``optins``)
+    GET  /api/subscribers             query: page, per_page, query (only the SQL expression
+                                      LOWER(subscribers.email) = '...' is understood here)
+    PUT  /api/subscribers/lists       body: SubscriberQueryRequest (ids, action add, target_list_ids,
+                                      status)
 
 Campaign fields accepted (spec components CampaignRequest and CampaignUpdate):
 name, subject (string), lists (array of integers), from_email, content_type
@@ -79,6 +87,8 @@ class ListmonkFake(FakeProvider):
         self.sends = []
         self.tests = []
         self.deleted = []
+        self.optins = []              # addresses sent an opt-in email (subscribed unconfirmed)
+        self.subscriber_details = {}  # address (lower case) -> the subscriber created through the API
         self._next_id = 1
         super().__init__()
         # serve_forever polls for shutdown every 0.5 s by default: half a second per test otherwise.
@@ -94,6 +104,9 @@ class ListmonkFake(FakeProvider):
             ("DELETE", r"/api/campaigns/(\d+)", self.delete),
             ("POST", r"/api/campaigns/(\d+)/test", self.test),
             ("PUT", r"/api/campaigns/(\d+)/status", self.status),
+            ("POST", r"/api/subscribers", self.create_subscriber),
+            ("GET", r"/api/subscribers", self.list_subscribers),
+            ("PUT", r"/api/subscribers/lists", self.subscriber_lists),
         ]
 
     def _handler_class(self):
@@ -327,6 +340,77 @@ class ListmonkFake(FakeProvider):
             if campaign["status"] == "running":
                 campaign["status"] = "finished"
                 campaign["sent"] = campaign["to_send"]
+
+    def create_subscriber(self, request, match):
+        """NewSubscriber. Without a name the server takes the address's part before the @; without
+        preconfirm_subscriptions a double opt-in list sends an opt-in email (every list here)."""
+        body = _strict(request.body, {"email": str, "name": str, "status": str, "lists": list,
+                                      "list_uuids": list, "preconfirm_subscriptions": bool, "attribs": dict})
+        address = body.get("email", "").strip()
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+            raise Invalid("Invalid email.")
+        if body.get("status", "enabled") not in ("enabled", "disabled", "blocklisted"):
+            raise Invalid("Invalid status.")
+        lists = body.get("lists", [])
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in lists):
+            raise Invalid("lists must be an array of integers")
+        if not set(lists) <= set(self.lists):
+            raise Invalid("Invalid list IDs.")
+        if address.lower() in self.subscribers:
+            raise Invalid("E-mail already exists.", 409)
+        self.subscribers[address.lower()] = list(lists)
+        subscriber = {"id": len(self.subscriber_details) + 1, "uuid": _uuid(address), "email": address,
+                      "name": body.get("name") or address.split("@")[0], "attribs": body.get("attribs", {}),
+                      "status": body.get("status", "enabled"), "created_at": _now(), "updated_at": _now(),
+                      "lists": [{"id": i, "name": self.lists[i], "subscription_status":
+                                 "confirmed" if body.get("preconfirm_subscriptions") else "unconfirmed"}
+                                for i in lists]}
+        self.subscriber_details[address.lower()] = subscriber
+        if lists and not body.get("preconfirm_subscriptions"):
+            self.optins.append(address)
+        return 200, {"data": subscriber}
+
+    def list_subscribers(self, request, match):
+        unknown = sorted(set(request.query) - {"page", "per_page", "query"})
+        if unknown:
+            raise Invalid(f"the fake does not implement {', '.join(unknown)}")
+        expression = request.query.get("query", [""])[0]
+        found = re.fullmatch(r"LOWER\(subscribers\.email\) = '((?:[^']|'')*)'", expression)
+        if not found:
+            raise Invalid(f"the fake understands only LOWER(subscribers.email) = '...', not {expression!r}")
+        address = found[1].replace("''", "'")
+        results = [self._subscriber(address)] if address in self.subscribers else []
+        return 200, {"data": {"results": results, "query": expression, "total": len(results), "per_page": 1,
+                              "page": 1}}
+
+    def subscriber_lists(self, request, match):
+        body = _strict(request.body, {"query": str, "ids": list, "action": str, "target_list_ids": list,
+                                      "status": str})
+        if body.get("action") not in ("add", "remove", "unsubscribe"):
+            raise Invalid("Invalid `action`.")
+        if body.get("action") == "add" and body.get("status") not in ("confirmed", "unconfirmed", "unsubscribed"):
+            raise Invalid("Invalid `status`.")
+        targets = body.get("target_list_ids") or []
+        if not targets or not set(targets) <= set(self.lists):
+            raise Invalid("Invalid list IDs.")
+        by_id = {self._subscriber(address)["id"]: address for address in self.subscribers}
+        for subscriber_id in body.get("ids") or []:
+            if subscriber_id not in by_id:
+                raise Invalid("Subscriber not found.")
+            address = by_id[subscriber_id]
+            if body["action"] == "add":
+                self.subscribers[address] = sorted(set(self.subscribers[address]) | set(targets))
+                if body["status"] == "unconfirmed":
+                    self.optins.append(address)
+        return 200, {"data": True}
+
+    def _subscriber(self, address):
+        """The subscriber of a held address, made up for those the test seeded."""
+        ids = sorted(self.subscribers)
+        detail = self.subscriber_details.get(address) or {"id": 1000 + ids.index(address), "email": address,
+                                                          "status": "enabled"}
+        return {**detail, "lists": [{"id": i, "name": self.lists.get(i, ""), "subscription_status": "confirmed"}
+                                    for i in self.subscribers[address]]}
 
     def _audience_size(self, campaign):
         ids = {entry["id"] for entry in campaign["lists"]}

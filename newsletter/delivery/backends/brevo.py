@@ -56,7 +56,7 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parseaddr
 
-from ..base import DRAFT, SCHEDULED, SENDING, SENT, Remote
+from ..base import ADDED, ALREADY_THERE, DRAFT, SCHEDULED, SENDING, SENT, Remote
 from ..errors import (ConfigurationError, DeliveryError, InvalidRequest, OutcomeUnknown, ProviderUnavailable,
                       ReconciliationNeeded)
 from ..http import HttpBackend
@@ -243,6 +243,24 @@ class BrevoBackend(HttpBackend):
             f"{campaign.key}: Brevo did not answer {self.retry.attempts} requests to send campaign {remote_id} "
             f"({error}) and it is still a draft there: nothing was sent; publish again later with --send",
             provider=self.name)
+
+    # Readers imported from another platform (importers/subscribers.py).
+
+    def add_subscriber(self, email, lang, consent_date=None, source=""):
+        """A contact in the language's lists; creating a contact sends nothing at Brevo.
+
+        ``updateEnabled``: a contact Brevo holds (a reader of the other language) is put in
+        these lists too and answered 204, its blocklisting untouched: already there.
+        """
+        body = {"email": email, "listIds": list(self.audience(lang)["list_ids"]), "updateEnabled": True}
+        try:
+            # Repeating it is harmless: a second creation only updates the contact.
+            answer = self.api.request("POST", "/contacts", json=body, repeatable=True)
+        except InvalidRequest as error:
+            if error.code == "duplicate_parameter":
+                return ALREADY_THERE
+            raise
+        return ADDED if answer else ALREADY_THERE
 
     # Helpers.
 

@@ -42,8 +42,8 @@ import re
 import uuid
 from datetime import timezone
 
-from ..base import DRAFT, SCHEDULED, SENDING, SENT, Remote
-from ..errors import (AuthenticationError, ConfigurationError, DeliveryError,
+from ..base import ADDED, ALREADY_THERE, DRAFT, SCHEDULED, SENDING, SENT, Remote
+from ..errors import (AuthenticationError, ConfigurationError, DeliveryError, InvalidRequest,
                       ReconciliationNeeded)
 from ..http import HttpBackend
 
@@ -68,6 +68,11 @@ TEMPLATES = ("classic", "custom", "modern", "plaintext", "naked")   # Newsletter
 TAG_ID = re.compile(r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
                     r"|sub_tag_[0-7][0-9abcdefghjkmnpqrstvwxyz]{25})$")
 MAX_PAGES = 1000   # a list longer than this is not trusted to be complete
+# create_subscriber: what to do with an address Buttondown holds ("no_op": refuse with one of these codes).
+COLLISION = "X-Buttondown-Collision-Behavior"
+DUPLICATE_CODES = ("email_already_exists", "subscriber_already_exists")
+# SubscriberType values of a reader who must not be touched again (no tag added).
+ENDED = ("unsubscribed", "blocked", "complained", "undeliverable", "removed")
 
 
 class ButtondownBackend(HttpBackend):
@@ -200,6 +205,74 @@ class ButtondownBackend(HttpBackend):
             lambda: self.api.request("PATCH", f"/emails/{remote_id}", json={"status": "about_to_send"},
                                      headers={"X-Idempotency-Key": uuid.uuid4().hex}, repeatable=False),
             took, f"{campaign.key}: send")
+
+    # Readers imported from another platform (importers/subscribers.py).
+
+    def add_subscriber(self, email, lang, consent_date=None, source=""):
+        """A regular subscriber tagged with the language's audience tag: "regular" skips the
+        confirmation email (they confirmed on the platform they come from).
+
+        With the "no_op" collision behaviour Buttondown refuses an address it holds (400
+        email_already_exists) and changes nothing, so an unsubscribed reader stays so.
+        """
+        metadata = {"lang": lang}
+        if consent_date:
+            metadata["consent_date"] = consent_date.isoformat()
+        if source:
+            metadata["imported_from"] = source
+        tag = self._tag_name(lang)
+        body = {"email_address": email, "tags": [tag], "type": "regular", "metadata": metadata}
+        try:
+            # Repeating it is harmless: a second creation is answered "already exists".
+            self.api.request("POST", "/subscribers", json=body, headers={COLLISION: "no_op"}, repeatable=True)
+        except InvalidRequest as error:
+            if error.status == 409 or error.code in DUPLICATE_CODES:
+                return self._tagged(email, tag)
+            raise
+        return ADDED
+
+    def _tagged(self, email, tag):
+        """A reader Buttondown holds (of the other language) gets this language's tag too: ADDED;
+        ALREADY_THERE when they have it, or unsubscribed or blocked (left as they are)."""
+        subscriber = self._subscriber(email)
+        if subscriber is None or subscriber.get("type") in ENDED or tag in (subscriber.get("tags") or []):
+            return ALREADY_THERE
+        # The id in the path, never the address (paths are logged).
+        self.api.request("PATCH", f"/subscribers/{subscriber['id']}",
+                         json={"tags": [*(subscriber.get("tags") or []), tag]})
+        return ADDED
+
+    def _subscriber(self, email):
+        """The subscriber of exactly this address; the list's filter matches addresses containing it."""
+        for page in range(1, 11):
+            answer = self.api.request("GET", "/subscribers", params={"email_address": email, "page": page})
+            results = answer.get("results") if isinstance(answer, dict) else None
+            for item in results or ():
+                if isinstance(item, dict) and str(item.get("email_address", "")).lower() == email.lower() \
+                        and item.get("id"):
+                    return item
+            if not results or not answer.get("next"):
+                break
+        logger.warning("Buttondown refused a reader as already there but does not list them; left as they are")
+        return None
+
+    def _tag_name(self, lang):
+        """A new subscriber's tags are names: the audience's tag, looked up by id when given so."""
+        audience = self.audience(lang)
+        _check_audience(audience, f"NEWSLETTER['delivery']['{self.name}']['audiences'][{lang!r}]")
+        if "tag" not in audience:
+            raise ConfigurationError(f"the {lang!r} audience is a filter, not a tag: importing readers needs "
+                                     f"NEWSLETTER['delivery']['{self.name}']['audiences'][{lang!r}] = "
+                                     "{'tag': 'name'}", provider=self.name)
+        tag = audience["tag"]
+        if not TAG_ID.match(tag):
+            return tag
+        answer = self.api.request("GET", "/tags", params={"ids": tag})
+        results = answer.get("results") if isinstance(answer, dict) else None
+        names = [item.get("name") for item in results or () if isinstance(item, dict) and item.get("id") == tag]
+        if not names or not names[0]:
+            raise ConfigurationError(f"no tag {tag} at Buttondown for the {lang!r} audience", provider=self.name)
+        return names[0]
 
     # Helpers.
 

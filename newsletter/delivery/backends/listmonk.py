@@ -71,7 +71,7 @@ import base64
 import dataclasses
 import logging
 
-from ..base import DRAFT, SCHEDULED, SENDING, SENT, Remote
+from ..base import ADDED, ALREADY_THERE, DRAFT, SCHEDULED, SENDING, SENT, Remote
 from ..errors import ConfigurationError, InvalidRequest, OutcomeUnknown, ReconciliationNeeded
 from ..http import HttpBackend
 
@@ -224,6 +224,50 @@ class ListmonkBackend(HttpBackend):
 
     def send_now(self, remote_id, campaign, journal):
         self._change_status(remote_id, "running", done=(SENDING, SENT))
+
+    # Readers imported from another platform (importers/subscribers.py).
+
+    def add_subscriber(self, email, lang, consent_date=None, source=""):
+        """Into the language's lists, the subscription confirmed so no opt-in email goes out.
+
+        listmonk answers 409 for an address it holds, in any list: already there. No name
+        is sent; listmonk takes the part of the address before the @.
+        """
+        attribs = {"lang": lang}
+        if consent_date:
+            attribs["consent_date"] = consent_date.isoformat()
+        if source:
+            attribs["imported_from"] = source
+        body = {"email": email, "status": "enabled", "lists": list(self.audience(lang)["lists"]),
+                "preconfirm_subscriptions": True, "attribs": attribs}
+        try:
+            # Repeating it is harmless: a second creation is answered 409.
+            self.api.request("POST", "/api/subscribers", json=body, repeatable=True)
+        except InvalidRequest as error:
+            if error.status == 409:
+                return self._into_lists(email, body["lists"])
+            raise
+        return ADDED
+
+    def _into_lists(self, email, lists):
+        """A reader listmonk holds (of the other language) is put in these lists too: ADDED;
+        ALREADY_THERE when they are in them, blocklisted, or unsubscribed from one (left so)."""
+        literal = email.lower().replace("'", "''")   # an SQL string: the query is an SQL expression
+        answer = self.api.request("GET", "/api/subscribers",
+                                  params={"query": f"LOWER(subscribers.email) = '{literal}'", "per_page": 1})
+        data = answer.get("data") if isinstance(answer, dict) else None
+        results = data.get("results") if isinstance(data, dict) else None
+        if not results or not isinstance(results[0], dict) or not results[0].get("id"):
+            logger.warning("listmonk refused a reader as already there but does not list them; left as they are")
+            return ALREADY_THERE
+        subscriber = results[0]
+        held = {entry.get("id") for entry in subscriber.get("lists") or () if isinstance(entry, dict)}
+        missing = [list_id for list_id in lists if list_id not in held]
+        if subscriber.get("status") == "blocklisted" or not missing:
+            return ALREADY_THERE
+        self.api.request("PUT", "/api/subscribers/lists", json={
+            "ids": [subscriber["id"]], "action": "add", "target_list_ids": missing, "status": "confirmed"})
+        return ADDED
 
     # Helpers.
 
