@@ -26,6 +26,9 @@ REDIRECTS = """\
 "/feed/" = "feed:fr"
 "/en/feed/" = "feed:en"
 "/archives/" = "posts/fr/audit-seo-inventaire.md"
+"/en/categorie/strategie-de-contenu/" = "category:strategie"
+"/category/strategie/" = "category:strategie"
+"/en/category/strategy/" = "category:strategie"
 """
 
 
@@ -52,6 +55,8 @@ def refresh_and_canonical(soup):
     ("blog/2008/03/editorial-strategy.html", f"{SITE}/en/editorial-strategy-in-5-steps/", "en"),
     ("categorie/strategie-de-contenu/index.html", f"{SITE}/category/strategie/", "fr"),
     ("en/topics/writing/index.html", f"{SITE}/en/tag/copywriting/", "en"),
+    # An old address in the English folder leads to the category's English page.
+    ("en/categorie/strategie-de-contenu/index.html", f"{SITE}/en/category/strategy/", "en"),
     ("feed/index.html", f"{SITE}/feeds/atom.xml", "fr"),
     ("en/feed/index.html", f"{SITE}/en/feeds/atom.xml", "en"),
 ])
@@ -66,6 +71,16 @@ def test_each_old_path_has_a_page_leading_to_the_new_url(built, relative, url, l
     # The new address was built.
     target = report.output / url.removeprefix(SITE + "/")
     assert (target / "index.html").is_file() or target.is_file()
+
+
+def test_an_old_address_that_is_its_target_s_own_page_is_left_alone_without_a_warning(built):
+    """A WordPress category kept its slug: /category/strategie/ is the new page too, in each language."""
+    project, report = built
+    for relative in ("category/strategie/index.html", "en/category/strategy/index.html"):
+        assert page(report.output, relative).find("meta", attrs={"http-equiv": "refresh"}) is None
+    assert not [p for p in report_problems(report) if "category/strateg" in str(p)]
+    rules = (report.output / "_redirects").read_text(encoding="utf-8").splitlines()
+    assert not [rule for rule in rules if rule.startswith(("/category/strategie/ ", "/en/category/strategy/ "))]
 
 
 def test_a_page_the_build_wrote_is_not_replaced_and_the_line_is_reported(built):

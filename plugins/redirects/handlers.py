@@ -43,7 +43,7 @@ def on_all_languages_written(pelican):
     resolver = Resolver(build, settings)
     resolved = []
     for old, target in entries.items():
-        found = resolver.resolve(target)
+        found = resolver.resolve(target, old)
         if isinstance(found, str):  # what is wrong with the target
             report(settings, state.path, old, found)
         else:

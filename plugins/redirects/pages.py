@@ -67,7 +67,7 @@ def render(target, siteurl):
 def write_pages(output, resolved, siteurl, warn):
     """Write a page for each (old address, Target) of ``resolved`` that has a path of its own;
     return those kept for the server maps. An address where the build wrote a page keeps that page
-    (``warn(old, message)`` says so) and gets no redirect anywhere."""
+    (``warn(old, message)`` says so, unless it is the target itself) and gets no redirect anywhere."""
     kept, ours = [], set()
     for address, target in resolved:
         address = old_path(address)
@@ -75,6 +75,8 @@ def write_pages(output, resolved, siteurl, warn):
         if relative is None:
             kept.append((address, target))
             continue
+        if relative == page_file(old_path("/" + target.url)):
+            continue  # the old address is the new one (a category kept its slug): nothing to do
         path = os.path.join(output, relative)
         if relative not in ours and os.path.exists(path):
             warn(address, f"a page of this site is already at {relative}, so it is not redirected to "

@@ -27,11 +27,12 @@ class Resolver:
                 if page.source:
                     self.by_source.setdefault(os.path.abspath(page.source), Target(page.url, lang))
 
-    def resolve(self, target):
-        """The Target, or the message saying what is wrong and what to do (a str)."""
+    def resolve(self, target, old=""):
+        """The Target of the old address ``old``, or the message saying what is wrong and what to do
+        (a str)."""
         kind, colon, rest = target.partition(":")
         if colon and kind in KINDS:
-            return self.taxonomy(kind, rest.strip())
+            return self.taxonomy(kind, rest.strip(), self.language_of(old))
         if colon and kind == "feed":
             return self.feed(rest.strip())
         return self.source(target)
@@ -46,9 +47,20 @@ class Resolver:
                     f"(moved or renamed?); {HOW_TO_FIX}")
         return f"leads to {target}, which is not published (a draft or hidden?); publish it or remove the line"
 
-    def taxonomy(self, kind, slug):
-        kind_plural, wrapper, url_key = KINDS[kind]
+    def language_of(self, old):
+        """The language whose folder an old address is in ("/en/tag/x/": en), else the first one."""
+        path = old.lstrip("/")
         for lang in self.build.languages:
+            prefix = self.build.prefix(lang)
+            if prefix and path.startswith(prefix):
+                return lang
+        return self.build.primary
+
+    def taxonomy(self, kind, slug, lang_first):
+        """The category or tag page of ``slug``: in the old address's language when it has one there
+        (a bilingual blog's /en/category/strategy/ leads to the English page), else the first built."""
+        kind_plural, wrapper, url_key = KINDS[kind]
+        for lang in sorted(self.build.languages, key=lambda code: code != lang_first):
             for name in getattr(self.build.index[lang], kind_plural).values():
                 item = wrapper(name, self.settings)
                 if slug in (item.slug, self.build.taxonomy.key_for(kind_plural, name, lang)):
