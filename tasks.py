@@ -205,13 +205,15 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
     "write": "write into content/ (default: a dry run that says what it would do)",
     "force": "replace files edited since the last import",
     "report": "also write the report as JSON into this file",
+    "category": "the category (taxonomy key) of posts the export gives none, e.g. LinkedIn articles",
     "subscribers": "csv:PATH or provider: where the export's subscribers go (none without it)",
 })
 def import_(c, format, source, lang=None, media=None, fetch_media=False, write=False,  # noqa: A002 - invoke's name
-            force=False, report=None, subscribers=None, settings="pelicanconf.py"):
+            force=False, report=None, subscribers=None, category=None, settings="pelicanconf.py"):
     """Move in an export (FORMAT: wordpress, typepad, linkedin, substack, revue, buttondown): a dry run
     by default, --write does it, whole or not at all; a second run changes nothing."""
-    options = valued(settings=settings, lang=lang, media=media, report=report, subscribers=subscribers)
+    options = valued(settings=settings, lang=lang, media=media, report=report, subscribers=subscribers,
+                     category=category)
     options += [flag for flag, wanted in (("--fetch-media", fetch_media), ("--write", write), ("--force", force))
                 if wanted]
     run(PYTHON, "-m", "publisher.importing", *options, "--", format, source)

@@ -54,8 +54,14 @@ def run(args):
         raise ImporterError(f"{source}: no such file or folder")
     options = ReadOptions(lang=lang, media=media, fetch_media=args.fetch_media, site_timezone=site.timezone)
     export = read_export(args.format, source, options)
+    uncategorised = [item for item in export.items if item.kind == "post" and not item.category]
+    for item in uncategorised:
+        item.category = args.category
     report = import_export(export, site, WriteOptions(media, args.fetch_media, args.force, not args.write),
                            subscribers=args.subscribers)
+    if uncategorised and not args.category:
+        report.note(f"{len(uncategorised)} post(s) have no category: the build files them under "
+                    f"'{site.settings.get('DEFAULT_CATEGORY', 'misc')}'; give --category KEY (a category of content/data/taxonomy.toml)")
     if not args.write:
         for line in report.plan_lines():
             print(line)
@@ -102,6 +108,8 @@ def _parser():
                         help="download the media the folder lacks from their addresses (never by default)")
     parser.add_argument("--write", action="store_true", help="write into content/ (default: a dry run)")
     parser.add_argument("--force", action="store_true", help="replace the files edited since the last import")
+    parser.add_argument("--category", help="the category (its key in content/data/taxonomy.toml) of the posts "
+                                           "the export gives none, such as LinkedIn articles")
     parser.add_argument("--report", help="also write the report as JSON into this file")
     parser.add_argument("--subscribers", help="csv:PATH (a CSV for the SMTP backend) or provider "
                                               "(NEWSLETTER['delivery']'s); without it no subscriber is imported")

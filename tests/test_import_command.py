@@ -23,7 +23,7 @@ ISSO_CONFIG = "[general]\ndbpath = cache/isso/comments.db\nhost = http://127.0.0
 # Each format, its fixture and the options of its import.
 IMPORTS = {
     "typepad": (FIXTURES / "typepad" / "export.txt", []),
-    "linkedin": (FIXTURES / "linkedin" / "export", []),
+    "linkedin": (FIXTURES / "linkedin" / "export", ["--category", "strategie"]),
     "substack": (FIXTURES / "substack", ["--subscribers", "csv:{private}/subscribers.csv"]),
     "revue": (FIXTURES / "revue", []),
     "buttondown": (FIXTURES / "buttondown", []),
@@ -134,6 +134,7 @@ def test_imported_posts_pages_and_issues_are_at_their_new_addresses(imported):
     posts = [entry["path"] for key, entry in linkedin["items"].items() if key.startswith("linkedin:")]
     for path in posts:
         text = (imported.project / "content" / path).read_text(encoding="utf-8")
+        assert "\nCategory: Stratégie\n" in text  # --category: LinkedIn articles have none
         if "Status: draft" not in text:
             slug = Path(path).stem
             assert page(output, slug).h1 is not None
