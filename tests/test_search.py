@@ -203,7 +203,7 @@ def test_the_index_takes_the_files_named_even_odd_ones_and_drops_an_earlier_bund
     stale = tmp_path / "pagefind" / "fragment" / "fr_old.pf_fragment"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"")
-    assert build_index(tmp_path, names, load({})) == {"fr": 3}
+    assert build_index(tmp_path, {"fr": names}, load({})) == {"fr": 3}
     assert not stale.exists()
 
 
@@ -221,6 +221,11 @@ def test_search_settings_take_defaults_and_warn_on_unknown_keys(caplog):
 def test_unusable_search_settings_are_refused(given):
     with pytest.raises(SearchSettingsError):
         load({"SEARCH": given})
+
+
+def by_language(names):
+    """{language: pages} as the plugin gathers them, from the pages' first folder."""
+    return {lang: [name for name in names if name.startswith(lang + "/")] for lang in ("fr", "en")}
 
 
 def _write_posts(folder, count):
@@ -248,42 +253,49 @@ def counted_pagefind(tmp_path, monkeypatch):
 
 
 def test_the_index_of_unchanged_posts_is_used_again_and_an_edit_indexes_anew(tmp_path, counted_pagefind):
-    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    site, fresh, whole = tmp_path / "site", tmp_path / "fresh", tmp_path / "whole"
     names = _write_posts(site, 6)
     cache = IndexCache(tmp_path / "cache" / "search-index")
-    assert build_index(site, names, load({}), cache) == {"fr": 3, "en": 3}
+    assert build_index(site, by_language(names), load({}), cache) == {"fr": 3, "en": 3}
+    assert counted_pagefind() == 2  # one run per language
     first = tmp_path / "first"
     (site / "pagefind").rename(first)
 
     # The next build of the same pages: Pagefind is not run, the bundle is the same.
-    assert build_index(site, names, load({}), cache) == {"fr": 3, "en": 3}
-    assert counted_pagefind() == 1
+    assert build_index(site, by_language(names), load({}), cache) == {"fr": 3, "en": 3}
+    assert counted_pagefind() == 2
     assert_same_tree(first, site / "pagefind")
 
-    # One post edited: indexed again, and the bundle is what a build without the cache writes.
+    # One French post edited: French is indexed again, English is not, and the bundle is what a
+    # build without the cache writes, and what one Pagefind run over both languages writes.
     (site / names[0]).write_text((site / names[0]).read_text().replace("Quartier", "Rue"), encoding="utf-8")
-    build_index(site, names, load({}), cache)
-    assert counted_pagefind() == 2
+    build_index(site, by_language(names), load({}), cache)
+    assert counted_pagefind() == 3
     _write_posts(fresh, 6)
     (fresh / names[0]).write_bytes((site / names[0]).read_bytes())
-    build_index(fresh, names, load({}))
+    build_index(fresh, by_language(names), load({}))
     assert_same_tree(fresh / "pagefind", site / "pagefind")
+    _write_posts(whole, 6)
+    (whole / names[0]).write_bytes((site / names[0]).read_bytes())
+    build_index(whole, {"all": names}, load({}))  # one run over every page
+    assert_same_tree(whole / "pagefind", site / "pagefind")
 
     # Other options make another bundle.
-    build_index(site, names, load({"SEARCH": {"root_selector": "h1"}}), cache)
-    assert counted_pagefind() == 4  # the build of `fresh` was the third
+    before = counted_pagefind()
+    build_index(site, by_language(names), load({"SEARCH": {"root_selector": "h1"}}), cache)
+    assert counted_pagefind() == before + 2
 
 
 def test_a_damaged_index_cache_is_indexed_anew_and_never_half_copied(tmp_path, counted_pagefind):
     site = tmp_path / "site"
     names = _write_posts(site, 4)
     cache = IndexCache(tmp_path / "cache" / "search-index")
-    build_index(site, names, load({}), cache)
+    build_index(site, by_language(names), load({}), cache)
     first = tmp_path / "first"
     (site / "pagefind").rename(first)
-    shutil.rmtree(tmp_path / "cache" / "search-index" / "bundle")
-    assert build_index(site, names, load({}), cache) == {"fr": 2, "en": 2}
-    assert counted_pagefind() == 2
+    shutil.rmtree(tmp_path / "cache" / "search-index" / "en" / "bundle")
+    assert build_index(site, by_language(names), load({}), cache) == {"fr": 2, "en": 2}
+    assert counted_pagefind() == 3  # English only, again
     assert_same_tree(first, site / "pagefind")
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["search-index"]
 
@@ -298,4 +310,4 @@ def test_thousands_of_posts_are_indexed(tmp_path):
         (tmp_path / names[-1]).parent.mkdir(parents=True)
         (tmp_path / names[-1]).write_text(f'<html lang="{lang}"><body><main><p>{number}</p></main></body></html>',
                                           encoding="utf-8")
-    assert build_index(tmp_path, names, load({})) == {"fr": 4000, "en": 4000}
+    assert build_index(tmp_path, by_language(names), load({})) == {"fr": 4000, "en": 4000}

@@ -41,20 +41,26 @@ def on_content_init(content):
     if state is None:
         return
     content._content = state.transformed(content._content, _page(content, state), transform)
+    _give_cover_srcset(content, state)  # post_meta, listed before, has set the cover by now
 
 
 def on_generator_finalized(generator):
-    """Covers get their srcset once every post is read: post_meta sets ``cover`` on the
-    same signal as the transforms, in no set order."""
+    """Covers get their srcset as each post is read (below), and here those that were not:
+    post_meta sets ``cover`` on the same signal as the transforms, and Pelican promises no
+    order among one signal's handlers. The edit loop reads a post again without this signal."""
     state = state_of(generator.settings, MediaState)
     if state is None:
         return
     items = [*getattr(generator, "articles", []), *getattr(generator, "translations", []),
              *getattr(generator, "pages", []), *getattr(generator, "hidden_pages", [])]
     for content in items:
-        cover = getattr(content, "cover", None)
-        if cover and cover.get("width") and "srcset" not in cover:
-            cover["srcset"] = cover_srcset(cover["url"], cover["width"], _page(content, state))
+        _give_cover_srcset(content, state)
+
+
+def _give_cover_srcset(content, state):
+    cover = getattr(content, "cover", None)
+    if cover and cover.get("width") and "srcset" not in cover:
+        cover["srcset"] = cover_srcset(cover["url"], cover["width"], _page(content, state))
 
 
 def _page(content, state):

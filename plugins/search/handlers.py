@@ -40,7 +40,8 @@ def on_content_written(path, context):
     if not state or post is None or not path.endswith(".html"):
         return
     if post.status == "published":  # drafts and hidden posts stay out of search
-        state.posts.append(os.path.relpath(path, context["OUTPUT_PATH"]).replace(os.sep, "/"))
+        page = os.path.relpath(path, context["OUTPUT_PATH"]).replace(os.sep, "/")
+        state.posts.setdefault(post.lang, []).append(page)
 
 
 def on_run_finished(pelican):

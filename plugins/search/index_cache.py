@@ -1,10 +1,11 @@
-"""Pagefind's bundle kept from one build to the next, used again while the posts are the same.
+"""Pagefind's bundle of each language kept from one build to the next, used again while that
+language's posts are the same.
 
 Pagefind cannot update an index: it reads every post each time, a good part of a
 build that changed nothing. Its bundle depends only on the posts' files (paths
 and bytes), the options it was given and its own version, so the last bundle is
 kept under CACHE_PATH with a digest of those, and copied into the new output
-when the digest matches. Only the last bundle is kept: a site has one.
+when the digest matches. Only the last bundle of each language is kept.
 
 The cache is only a cache: a missing, partial or unreadable one is rebuilt.
 """
@@ -33,6 +34,10 @@ class IndexCache:
 
     def __init__(self, folder):
         self.folder = Path(folder)
+
+    def of_language(self, lang):
+        """The cache of one language's bundle, in a folder of its own."""
+        return IndexCache(self.folder / lang)
 
     def key(self, output, pages, options, binary):
         """What the bundle is made from: Pagefind's identity, its options, every post's path and bytes."""

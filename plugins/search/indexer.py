@@ -1,4 +1,4 @@
-"""Pagefind's binary, run once over the posts of every language.
+"""Pagefind's binary, run over the posts of each language.
 
 The binary (from the pagefind[bin] wheel) is run as a command rather than
 through pagefind's Python service: a command that hangs is killed at the
@@ -7,6 +7,7 @@ leaves its process running, or waits for an answer that never comes.
 """
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -30,34 +31,69 @@ class IndexerError(Exception):
 
 
 def build_index(output_path, pages, config, cache=None):
-    """Index ``pages`` (paths relative to ``output_path``) into output_path/pagefind/.
+    """Index ``pages`` ({language: paths relative to ``output_path``}) into output_path/pagefind/.
 
-    With an IndexCache, the bundle of the last build is used again when these pages and
-    options made it. Returns the number of pages indexed in each language, as Pagefind
-    recorded it.
+    Pagefind indexes each language on its own (its files are named by language, and the
+    files they share are the same), so each language is one run of its own, kept in the
+    IndexCache under its language: after an edit of an English post the French index is
+    used again, and one run holds one language's pages in memory, not all of them. The
+    bundle has the bytes one run over every language writes. Returns the number of pages
+    indexed in each language, as Pagefind recorded it.
     """
     output = Path(output_path).resolve()
     bundle = output / BUNDLE_DIR
     # Pagefind names its files after their content: an earlier build's would pile up.
     shutil.rmtree(bundle, ignore_errors=True)
-    if not pages:
+    groups = {lang: sorted(set(paths)) for lang, paths in pages.items() if paths}
+    if not groups:
         return {}  # Pagefind refuses to write an index of nothing
     binary = get_executable()
     if binary is None or not Path(binary).is_file():
         raise IndexerError(f"Pagefind's binary was not found ({binary or 'not installed'}); {INSTALL_HINT}")
-    # Pagefind takes a glob, and one listing thousands of pages does not parse: it indexes
-    # a folder holding exactly the posts (hard links, same paths), and writes into output.
+    with tempfile.TemporaryDirectory(prefix=".pagefind-posts-", dir=output.parent) as work:
+        parts = [Path(work) / lang for lang in sorted(groups)]
+        for part in parts:
+            language_cache = cache.of_language(part.name) if cache else None
+            _index_language(output, groups[part.name], config, binary, language_cache, part)
+        _merge(parts, bundle)
+    return _page_counts(bundle)
+
+
+def _index_language(output, pages, config, binary, cache, part):
+    """One language's bundle at ``part``: the kept one when these pages and options made it."""
     key = cache.key(output, pages, _options(None, None, config), binary) if cache else None
-    if key and cache.restore(key, bundle):
-        return _page_counts(bundle)
+    if key and cache.restore(key, part):
+        return
+    # Pagefind takes a glob, and one listing thousands of pages does not parse: it indexes
+    # a folder holding exactly the posts (hard links, same paths).
     with tempfile.TemporaryDirectory(prefix=".pagefind-posts-", dir=output.parent) as posts:
         _link_pages(output, Path(posts), pages)
-        _run(binary, _options(Path(posts), bundle, config), config["timeout"])
-    counts = _page_counts(bundle)
-    _sort_entry(bundle / "pagefind-entry.json")
+        _run(binary, _options(Path(posts), part, config), config["timeout"])
+    _page_counts(part)  # a run that wrote no bundle says so here
     if key:
-        cache.store(key, bundle)
-    return counts
+        cache.store(key, part)
+
+
+def _merge(parts, bundle):
+    """The languages' bundles as one: every file (those they share are the same), and one entry
+    file listing every language, sorted."""
+    languages, entry = {}, {}
+    for part in parts:
+        entry = json.loads((part / "pagefind-entry.json").read_text(encoding="utf-8"))
+        languages.update(entry.get("languages", {}))
+        shutil.copytree(part, bundle, copy_function=_link_unless_there, dirs_exist_ok=True,
+                        ignore=lambda folder, names: {"pagefind-entry.json"} if Path(folder) == part else set())
+    entry["languages"] = languages
+    # Sorted, the file has the same bytes whenever the site has (Pagefind's order varies from
+    # one run to the next), so a deploy does not move it for nothing.
+    with written_aside(bundle / "pagefind-entry.json", permissions=0o644) as stream:
+        json.dump(entry, stream, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _link_unless_there(source, target):
+    if not os.path.exists(target):
+        link_or_copy(source, target)
+    return target
 
 
 def _link_pages(output, folder, pages):
@@ -112,12 +148,3 @@ def _page_counts(bundle):
         raise IndexerError(f"Pagefind wrote no bundle into {bundle}; run `{COMMAND}` to see why")
     languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
     return {lang: data.get("page_count", 0) for lang, data in languages.items()}
-
-
-def _sort_entry(entry):
-    """Pagefind lists the languages in a different order from one run to the next: sorted, the
-    file has the same bytes whenever the site has, so a deploy does not move it for nothing."""
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    # A new file rather than rewriting it: the kept bundle may share this one's inode.
-    with written_aside(entry, permissions=0o644) as stream:
-        json.dump(data, stream, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

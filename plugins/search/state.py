@@ -15,7 +15,7 @@ class SearchState(SiteIndex):
 
     def reset(self):
         """Start afresh (each rebuild of `invoke serve` calls this)."""
-        self.posts = []  # output-relative paths of the post pages written, all languages
+        self.posts = {}  # language -> output-relative paths of its post pages written
 
     def index(self, output_path):
         """Index the posts of the last build: once it is written, and again after `invoke serve`
@@ -23,6 +23,6 @@ class SearchState(SiteIndex):
         return indexer.build_index(output_path, self.posts, self.config, self.cache)
 
     def follow_up(self, output):
-        if not self.config["enabled"] or not self.posts:
+        if not self.config["enabled"] or not any(self.posts.values()):
             return None
         return lambda: self.index(output)
