@@ -25,6 +25,16 @@ class FormatError(ImporterError):
         super().__init__(f"{path}: {problem}")
 
 
+def unique_name(name, taken):
+    """``name``, or ``name-2``, ``name-3``… the first not in ``taken`` (a set, which gets it):
+    exports repeat slugs and ids (old TypePad basenames were cut at 15 characters)."""
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}-{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     lang: str = "fr"                 # the language of items the export does not mark

@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup, NavigableString
 from dateutil import parser as date_parser  # comes with Pelican
 
 from importers.html_markdown import to_markdown
-from importers.model import Export, FormatError, Item, Media, ReadOptions, Skipped
+from importers.model import Export, FormatError, Item, Media, ReadOptions, Skipped, unique_name
 from sitekit.content import slugify
 
 FORMAT = "linkedin"
@@ -116,7 +116,7 @@ def article_item(name: str, data: bytes, options: ReadOptions, slugs: set[str]) 
     title = " ".join(heading.get_text(" ").split()) if heading is not None else ""
     title = title or named_title or PurePosixPath(name).stem
     url = linkedin_url(heading)
-    slug = unique_slug(slugify(title) or slugify(PurePosixPath(name).stem) or "article", slugs)
+    slug = unique_name(slugify(title) or slugify(PurePosixPath(name).stem) or "article", slugs)
     pictures = Pictures(slug)
     cover = pictures.cover(soup)
     item = Item(kind="post", source_id=f"linkedin:{pulse_id(url) or PurePosixPath(name).stem}", title=title,
@@ -178,14 +178,6 @@ def linkedin_url(heading):
 def pulse_id(url):
     match = PULSE.search(urlsplit(url).path) if url else None
     return match.group(1) if match else None
-
-
-def unique_slug(slug, taken):
-    candidate, n = slug, 2
-    while candidate in taken:
-        candidate, n = f"{slug}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
 
 
 def body_markdown(soup, heading, pictures) -> str:

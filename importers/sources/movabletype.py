@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from importers.html_markdown import to_markdown
-from importers.model import Comment, Export, FormatError, Item, Media, ReadOptions, Skipped
+from importers.model import Comment, Export, FormatError, Item, Media, ReadOptions, Skipped, unique_name
 from sitekit.content import slugify
 
 FORMAT = "typepad"
@@ -214,8 +214,8 @@ def entry_item(source, raw, export, zone, options, images, used_ids) -> Item | N
     date = parse_date(source, raw.first("DATE"), f"the entry at line {raw.line}", zone)
     title = raw.first("TITLE")
     basename = raw.first("BASENAME")
-    slug = unique_id(slugify(basename or title) or f"entry-{raw.line}", used_ids)
-    entry_id = unique_id(f"{date:%Y/%m}/{basename or slug}", used_ids)
+    slug = unique_name(slugify(basename or title) or f"entry-{raw.line}", used_ids)
+    entry_id = unique_name(f"{date:%Y/%m}/{basename or slug}", used_ids)
     source_id = f"typepad:{entry_id}"
     status = raw.first("STATUS", "Publish").strip().lower()
     if status == "spam":
@@ -239,15 +239,6 @@ def entry_item(source, raw, export, zone, options, images, used_ids) -> Item | N
     for ping in raw.pings:
         export.skipped.append(Skipped(ping_label(ping, source_id), "ping", "trackbacks are not imported"))
     return item
-
-
-def unique_id(entry_id, used):
-    """A slug or id not used yet in this export: old TypePad basenames, cut at 15 characters, can repeat."""
-    candidate, n = entry_id, 2
-    while candidate in used:
-        candidate, n = f"{entry_id}-{n}", n + 1
-    used.add(candidate)
-    return candidate
 
 
 def join_body(body, extended):
