@@ -20,46 +20,35 @@ Layer: imports ``importers`` and ``sitekit`` only.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import importlib
-import json
 import logging
-import os
 import re
 import shutil
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sitekit.content import SLUG_SHAPE, digest_of, pelican_slug, slugify
-from sitekit.file_aside import write_aside
+from sitekit.content import SLUG_SHAPE, digest_of, slugify
 from sitekit.languages import Languages, base_patterns
 from sitekit.languages import load as load_languages
 from sitekit.work_folder import WorkFolder
 
 from . import media as media_files
-from .model import Export, ImporterError
+from .data_files import AUTHORS, MANIFEST, AuthorNames, Manifest, TermNames, fold
+from .moving_in import JOURNAL, exit_here, finish_interrupted, import_lock, move_in, stage
+from .model import Export
 from .report import Planned, Report
 
 logger = logging.getLogger(__name__)
 
 FOLDERS = {"post": "posts", "page": "pages", "issue": "newsletter"}
-MANIFEST = "data/imports.toml"
-AUTHORS = "data/authors.toml"
 REDIRECTS = "data/redirects.toml"
-JOURNAL = "journal.json"
-# A test stops the process here, as a kill would: "staged" (before the journal) or "move:N".
-EXIT_HOOK = "IMPORT_TEST_EXIT_AT"
 EDITED = "edited since the import; use --force to replace it"
 DELETED = "deleted since the import; use --force to write it again"
 # Header lines the writer composes itself; an item's metadata does not repeat them.
 OWN_FIELDS = {"title", "date", "modified", "lang", "slug", "category", "tags", "author", "summary", "image",
               "translation-of", "source-hash", "status"}
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 # --- The site -------------------------------------------------------------------------------------
@@ -140,15 +129,15 @@ def import_export(export: Export, site: Site, options: WriteOptions, subscribers
         placed = plan.placed
     else:
         site.work.mkdir(parents=True, exist_ok=True)
-        with _import_lock(site):
+        with import_lock(site):
             finish_interrupted(site)
             with WorkFolder(site.work / "staging", "import") as work:
                 work.remove_leftovers()
                 try:
                     plan = Plan(export, site, options, report, staging=work.path / "content")
                     plan.make()
-                    _stage(plan.changes, work.path / "content")
-                    _exit_here("staged")
+                    stage(plan.changes, work.path / "content")
+                    exit_here("staged")
                     move_in(site, work.path, plan.changes)
                 finally:
                     # A journal left by a failure midway still needs the staged files: the next run moves them.
@@ -378,7 +367,7 @@ class Plan:
             if key.lower() in OWN_FIELDS or not _FIELD_NAME.match(key):
                 continue
             lines.append((key, value))
-        header = "".join(f"{key}: {_fold(value)}\n" for key, value in lines if value not in (None, "") and _fold(value))
+        header = "".join(f"{key}: {fold(value)}\n" for key, value in lines if value not in (None, "") and fold(value))
         body = self.bodies.get(item.source_id, item.body).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
         return (header + "\n" + body + "\n").encode("utf-8")
 
@@ -415,10 +404,8 @@ class Plan:
         self.report.files.append(Planned(relative, action, "data"))
 
     def _redirects(self):
-        rules = _helper("redirects")
-        if rules is None:
-            self.report.note("redirects not written: importers/redirects.py is not installed")
-            return
+        from . import redirects as rules
+
         new = rules.redirects_for(self.export, dict(self.placed), primary=self.site.languages[0])
         path = self.site.content / REDIRECTS
         existing = path.read_text(encoding="utf-8") if path.exists() else None
@@ -469,11 +456,6 @@ def _issue_of(data):
 
 def _field(metadata, name):
     return next((value for key, value in metadata.items() if key.lower() == name), None)
-
-
-def _fold(value):
-    """A header value on one line: a newline would end the field and start the text."""
-    return " ".join(str(value).split())
 
 
 def _sha(data):
@@ -535,294 +517,7 @@ def _header(path):
     return header
 
 
-# --- Taxonomy and authors: appended, never changed ------------------------------------------------------
-
-class TermNames:
-    """The name of each of the export's categories and tags in each language, and the entries to append.
-
-    An export's term joins the site's entry of the same key, or of the same name in
-    one language; else it is a new entry, named in every language of the site (a
-    language the export does not name takes the name it has), so every post's
-    Category and Tags lines are names the build knows.
-    """
-
-    def __init__(self, export, site, report):
-        self.site, self.export = site, export
-        self.path = site.taxonomy_file
-        self.present = self.path.exists()
-        self.text = self.path.read_text(encoding="utf-8") if self.present else ""
-        data = tomllib.loads(self.text) if self.present else {}
-        self.entries = {kind: {key: _names(entry) for key, entry in data.get(kind, {}).items()}
-                        for kind in ("categories", "tags")}
-        self.new = {"categories": {}, "tags": {}}
-        self.chosen = {"categories": {}, "tags": {}}  # export slug -> key
-        for kind in ("categories", "tags"):
-            for slug, entry in getattr(export, kind).items():
-                self._place(kind, slug, entry)
-
-    def _place(self, kind, slug, entry):
-        names = {lang: _term_name(kind, name) for lang, name in _names(entry).items() if _term_name(kind, name)}
-        if not names:
-            names = {self.site.languages[0]: _term_name(kind, slug)}
-        key = self._existing_key(kind, slug, names)
-        if key is None:
-            key = slug if _BARE_KEY.match(slug or "") else slugify(slug) or slugify(next(iter(names.values())))
-            filled = {}
-            for lang in self.site.languages:
-                name = names.get(lang) or next(iter(names.values()))
-                if self._key_of(kind, name, lang) is None:
-                    filled[lang] = name
-            descriptions = entry.get("description") if isinstance(entry.get("description"), dict) else {}
-            self.entries[kind][key] = filled
-            self.new[kind][key] = (filled, {k: _fold(v) for k, v in descriptions.items() if isinstance(v, str)})
-        self.chosen[kind][slug] = key
-
-    def _existing_key(self, kind, slug, names):
-        if slug in self.entries[kind]:
-            return slug
-        for lang, name in names.items():
-            key = self._key_of(kind, name, lang)
-            if key is not None:
-                return key
-        return None
-
-    def _key_of(self, kind, name, lang):
-        folded = name.casefold()
-        return next((key for key, names in self.entries[kind].items()
-                     if names.get(lang, "").casefold() == folded), None)
-
-    def name(self, kind, slug, lang):
-        """The name a post in ``lang`` writes for the export's term ``slug``."""
-        if not slug:
-            return None
-        if slug not in self.chosen[kind]:
-            self._place(kind, slug, {})
-        names = self.entries[kind][self.chosen[kind][slug]]
-        return names.get(lang) or next(iter(names.values()), None)
-
-    def appended_text(self):
-        """The taxonomy file with the new entries at its end; None when there are none or no file."""
-        if not self.present or not any(self.new.values()):
-            return None
-        lines = [f"\n# --- Added by `invoke import {self.export.format}` ({self.export.path.name}) ---\n"]
-        for kind in ("categories", "tags"):
-            for key, (names, descriptions) in self.new[kind].items():
-                lines.append(f"\n[{kind}.{_toml_key(key)}]\n")
-                lines += [f"{_toml_key(lang)} = {_toml_string(name)}\n" for lang, name in names.items()]
-                lines += [f"description.{_toml_key(lang)} = {_toml_string(text)}\n"
-                          for lang, text in descriptions.items() if text]
-        return _checked(self.path, _ending(self.text) + "".join(lines))
-
-
-class AuthorNames:
-    """Each export author's name, and the profiles to append to authors.toml (keyed by the name's slug)."""
-
-    def __init__(self, export, site):
-        self.export, self.site = export, site
-        self.path = site.content / AUTHORS
-        self.text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
-        existing = tomllib.loads(self.text) if self.text else {}
-        self.names, self.new = {}, {}
-        for slug, info in export.authors.items():
-            name = _fold((info or {}).get("name") or slug)
-            self.names[slug] = name
-            key = pelican_slug(name, site.settings)
-            if key and key not in existing and key not in self.new:
-                self.new[key] = _profile(name, info or {})
-
-    def name(self, slug):
-        return self.names.get(slug, slug) if slug else None
-
-    def appended_text(self):
-        if not self.new:
-            return None
-        lines = [f"\n# --- Added by `invoke import {self.export.format}` ({self.export.path.name}) ---\n"]
-        for key, profile in self.new.items():
-            lines.append(f"\n[{_toml_key(key)}]\nname = {_toml_string(profile['name'])}\n")
-            if profile.get("links"):
-                links = ", ".join(f"{{ label = {_toml_string(link['label'])}, url = {_toml_string(link['url'])} }}"
-                                  for link in profile["links"])
-                lines.append(f"links = [{links}]\n")
-            for table in ("bio", "title", "organisation"):
-                if profile.get(table):
-                    lines.append(f"\n[{_toml_key(key)}.{table}]\n")
-                    lines += [f"{_toml_key(lang)} = {_toml_string(text)}\n" for lang, text in profile[table].items()]
-        return _checked(self.path, _ending(self.text) + "".join(lines))
-
-
-def _profile(name, info):
-    """Only what a profile shows (no address, no login): name, links, and texts per language."""
-    profile = {"name": name}
-    links = [link for link in info.get("links", []) if isinstance(link, dict)
-             and isinstance(link.get("label"), str) and isinstance(link.get("url"), str)]
-    if links:
-        profile["links"] = links
-    for table in ("bio", "title", "organisation"):
-        texts = info.get(table)
-        if isinstance(texts, dict):
-            profile[table] = {lang: _fold(text) for lang, text in texts.items()
-                              if isinstance(text, str) and text.strip()}
-    return profile
-
-
-def _names(entry):
-    return {lang: name for lang, name in (entry or {}).items() if lang != "description" and isinstance(name, str)}
-
-
-def _term_name(kind, name):
-    """A name as a header line can hold it: one line, and no comma in a tag (commas separate tags)."""
-    name = _fold(name or "")
-    return _fold(name.replace(",", " ")) if kind == "tags" else name
-
-
-def _ending(text):
-    return text if not text or text.endswith("\n") else text + "\n"
-
-
-def _checked(path, text):
-    tomllib.loads(text)  # a writer bug must not leave a file the build cannot read
-    return text
-
-
-def _toml_string(text):
-    # json.dumps escapes quotes, backslashes and control characters as TOML's basic strings do,
-    # except DEL, which TOML wants escaped too.
-    return json.dumps(str(text), ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_key(key):
-    return key if _BARE_KEY.match(key) else _toml_string(key)
-
-
-# --- The manifest ----------------------------------------------------------------------------------
-
-@dataclass
-class Manifest:
-    items: dict = field(default_factory=dict)   # source_id -> {"path": …, "sha256": …}
-    media: dict = field(default_factory=dict)   # target -> {"sha256": …}
-
-    @classmethod
-    def load(cls, path):
-        if not Path(path).exists():
-            return cls()
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ImporterError(f"{path}: not valid TOML ({exc}); fix it, or remove it to import everything anew")
-        return cls(dict(data.get("items", {})), dict(data.get("media", {})))
-
-    def text(self):
-        lines = ["# What `invoke import` wrote: per item of an export, the file and the SHA-256 of its bytes\n",
-                 "# (per media file too). A file whose bytes differ was edited since: a new import leaves it\n",
-                 "# alone unless given --force. Commit it with the content.\n"]
-        for source_id in sorted(self.items):
-            entry = self.items[source_id]
-            lines.append(f"\n[items.{_toml_string(source_id)}]\npath = {_toml_string(entry['path'])}\n"
-                         f"sha256 = {_toml_string(entry['sha256'])}\n")
-            if isinstance(entry.get("issue"), int):
-                lines.append(f"issue = {entry['issue']}\n")
-        for target in sorted(self.media):
-            lines.append(f"\n[media.{_toml_string(target)}]\nsha256 = {_toml_string(self.media[target]['sha256'])}\n")
-        return "".join(lines)
-
-
-# --- Staging, the journal and the moves ---------------------------------------------------------------
-
-def _stage(changes, staging):
-    """Every file to create or replace, written under ``staging`` (content's layout)."""
-    for change in changes:
-        if change.action not in ("create", "update"):
-            continue
-        destination = staging / change.path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if change.data is not None:
-            destination.write_bytes(change.data)
-        elif change.source is not None and Path(change.source) != destination:
-            shutil.copyfile(change.source, destination)
-
-
-def move_in(site, work_folder, changes):
-    """Record the renames in the journal, then do them; the journal goes once all are done."""
-    data_last = sorted((c for c in changes if c.action in ("create", "update")),
-                       key=lambda c: (c.kind == "data", c.path == MANIFEST))
-    moves = [[_relative(site, work_folder / "content" / c.path), _relative(site, site.content / c.path)]
-             for c in data_last]
-    journal = {"staging": _relative(site, work_folder), "moves": moves}
-    write_aside(site.work / JOURNAL, json.dumps(journal, indent=1).encode(), durable=True)
-    _replay(site, journal)
-
-
-def finish_interrupted(site):
-    """Replay the journal an import killed during its moves left behind; return how many moves it did."""
-    path = site.work / JOURNAL
-    if not path.exists():
-        return 0
-    try:
-        journal = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImporterError(f"{path}: unreadable journal of a stopped import ({exc}); "
-                            "check content/ and remove the file") from None
-    logger.warning("Finishing the import stopped while moving its files in (%d files)", len(journal["moves"]))
-    return _replay(site, journal)
-
-
-def _replay(site, journal):
-    limit = _exit_after_moves()
-    done = 0
-    for source, destination in journal["moves"]:
-        source, destination = site.root / source, site.root / destination
-        if not source.exists():
-            continue  # moved before the stop
-        if limit is not None and done >= limit:
-            os._exit(3)  # a test's deterministic kill, midway
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, destination)
-        done += 1
-    (site.work / JOURNAL).unlink(missing_ok=True)
-    shutil.rmtree(site.root / journal["staging"], ignore_errors=True)
-    return done
-
-
-def _relative(site, path):
-    return Path(os.path.relpath(path, site.root)).as_posix()
-
-
-def _exit_here(point):
-    if os.environ.get(EXIT_HOOK) == point:
-        os._exit(3)
-
-
-def _exit_after_moves():
-    value = os.environ.get(EXIT_HOOK, "")
-    return int(value.split(":", 1)[1]) if value.startswith("move:") else None
-
-
-@contextlib.contextmanager
-def _import_lock(site):
-    """One import at a time in a project: the second stops with one line."""
-    descriptor = os.open(site.work / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ImporterError(f"{site.work}: another import is running in this project; wait for it") from None
-        yield
-    finally:
-        os.close(descriptor)
-
-
-# --- Comments and subscribers: the other helpers' steps ------------------------------------------------
-
-def _helper(name):
-    """importers.<name>, or None when that module is not there (its step is then said not run)."""
-    qualified = f"{__package__}.{name}"
-    try:
-        return importlib.import_module(qualified)
-    except ModuleNotFoundError as exc:
-        if exc.name != qualified:
-            raise
-        return None
-
+# --- Comments and subscribers (imported when needed: Isso and the mail providers' client are heavy) ---
 
 def _import_comments(export, site, placed, dry_run, report):
     comments = [c for item in export.items for c in item.comments]
@@ -830,27 +525,26 @@ def _import_comments(export, site, placed, dry_run, report):
         return
     config = site.settings.get("COMMENTS") or {}
     provider = config.get("provider", "isso")
-    helper = _helper("comments")
     isso_config = site.root / "comments" / "isso.cfg"
     reason = (f"COMMENTS['provider'] is {provider!r}; comments are imported into Isso only" if provider != "isso"
-              else "importers/comments.py is not installed" if helper is None
               else f"{isso_config} not found" if not isso_config.exists() else None)
     if reason:
         report.count("comments", "not_imported", len(comments))
         report.note(f"comments not imported: {reason}")
         return
-    counts = helper.import_comments(export, dict(placed), isso_config, config.get("thread_per", "pair"), dry_run,
-                                    root=site.root)
+    from .comments import import_comments
+
+    counts = import_comments(export, dict(placed), isso_config, config.get("thread_per", "pair"), dry_run,
+                             root=site.root)
     report.add_counts("comments", counts)
     for skipped in getattr(counts, "notes", []):
         report.skip(skipped.source_id, skipped.what, skipped.reason)
 
 
 def _subscriber_destination(site, spec):
-    helper = _helper("subscribers")
-    if helper is None:
-        raise ImporterError(f"--subscribers {spec}: importers/subscribers.py is not installed")
-    return helper.destination_from(spec, site.settings)
+    from .subscribers import destination_from
+
+    return destination_from(spec, site.settings)
 
 
 def _import_subscribers(export, site, destination, dry_run, report):
@@ -859,7 +553,9 @@ def _import_subscribers(export, site, destination, dry_run, report):
             report.count("subscribers", "not_imported", len(export.subscribers))
             report.note("subscribers not imported: add --subscribers csv:PATH or --subscribers provider")
         return
-    counts = _helper("subscribers").import_subscribers(export.subscribers, destination, site.work, dry_run)
+    from .subscribers import import_subscribers
+
+    counts = import_subscribers(export.subscribers, destination, site.work, dry_run)
     report.add_counts("subscribers", counts)
     for error in getattr(counts, "errors", []):
         report.note(f"subscribers: {error}")

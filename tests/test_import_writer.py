@@ -23,7 +23,8 @@ from PIL import Image  # noqa: E402
 
 from importers.media import MediaFolder, link_to_original  # noqa: E402
 from importers.model import Export, ImporterError, Item, Media, Skipped  # noqa: E402
-from importers.writer import EXIT_HOOK, JOURNAL, Site, WriteOptions, import_export  # noqa: E402
+from importers.moving_in import EXIT_HOOK, JOURNAL  # noqa: E402
+from importers.writer import Site, WriteOptions, import_export  # noqa: E402
 from sitekit.content import digest_of  # noqa: E402
 
 OLD_SITE = "https://ancien-blog.example.org"
