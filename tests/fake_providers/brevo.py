@@ -22,6 +22,10 @@ smsBlacklisted, listIds, updateEnabled, smtpBlacklistSender) answers 201 {"id"}
 for a new contact, 204 when ``updateEnabled`` updates a held one (its lists
 added), and 400 "duplicate_parameter" for a held one otherwise; contacts are in
 ``contacts``.
+
+For the stats command, get-email-campaign honours ``statistics`` (globalStats,
+linksStats; the collections not asked for come back empty, as Brevo's
+changelog of 2023-02-07 says) for a campaign given numbers with ``set_statistics``.
 """
 
 import re
@@ -52,6 +56,10 @@ LIST_STATUSES = {"suspended", "archive", "sent", "queued", "draft", "inProcess",
 CONTACT_FIELDS = {"email": str, "ext_id": str, "attributes": dict, "emailBlacklisted": bool, "smsBlacklisted": bool,
                   "listIds": list, "updateEnabled": bool, "smtpBlacklistSender": list}
 EDITABLE = {"draft", "queued"}   # "Only draft or scheduled campaigns can be modified"
+# get-email-campaign: the ``statistics`` values, and GetCampaignStats' counts (the stats command).
+STATISTICS = {"globalStats", "linksStats", "statsByDomain", "statsByDevice", "statsByBrowser"}
+GLOBAL_STATS = ("uniqueClicks", "clickers", "complaints", "delivered", "sent", "softBounces", "hardBounces",
+                "uniqueViews", "trackableViews", "unsubscriptions", "viewed", "deferred")
 
 
 class BrevoError(Invalid):
@@ -72,6 +80,7 @@ class FakeBrevo(FakeProvider):
         self.tests = []         # {"id", "name", "emailTo"} per sendTest
         self._next_id = 1
         self.contacts = {}      # address (lower case) -> {"id", "email", "listIds", ...}
+        self.statistics = {}    # id -> {"globalStats": {...}, "linksStats": {URL: clicks}} (set_statistics)
         super().__init__()
         # serve_forever polls for shutdown every 0.5 s by default: half a second per test to stop.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -160,7 +169,32 @@ class FakeBrevo(FakeProvider):
     def read(self, request, match):
         query = _query(request, ONE_QUERY)
         _choice(query, "excludeHtmlContent", {"true", "false"})
-        return 200, self._shown(self._campaign(match), query)
+        _choice(query, "statistics", STATISTICS)
+        shown = self._shown(self._campaign(match), query)
+        if int(match.group(1)) in self.statistics:
+            shown["statistics"] = self._statistics(int(match.group(1)), query)
+        return 200, shown
+
+    def set_statistics(self, campaign_id, links=None, **global_stats):
+        """A sent campaign's statistics: globalStats (GetCampaignStats; the counts not given are 0)
+        and linksStats ({URL: clicks})."""
+        with self._lock:
+            campaign = self.campaigns[campaign_id]
+            campaign.update(status="sent", sentDate=campaign["sentDate"] or _now())
+            self.statistics[campaign_id] = {"globalStats": {**{name: 0 for name in GLOBAL_STATS}, **global_stats},
+                                            "linksStats": dict(links or {})}
+
+    def _statistics(self, campaign_id, query):
+        """get-email-campaign's ``statistics``: the collection asked for, the others empty (campaignStats
+        always there, per list)."""
+        wanted = query.get("statistics")
+        stored = self.statistics[campaign_id]
+        shown = {"campaignStats": [], "globalStats": {}, "linksStats": {}, "statsByDomain": {},
+                 "statsByDevice": {}, "statsByBrowser": {}}
+        for name in ("globalStats", "linksStats"):
+            if wanted in (None, name):
+                shown[name] = dict(stored[name])
+        return shown
 
     def update(self, request, match):
         campaign = self._campaign(match)

@@ -12,6 +12,9 @@ backend uses; the names below are copied from it, so nothing is read at test tim
     PATCH /v1/emails/{id}            update_email   body EmailUpdateInput (additionalProperties false)
     POST  /v1/emails/{id}/send-draft send_draft     body SendDraftInput {subscribers, recipients} -> 200
     GET   /v1/tags                   list_tags      query ids, page, page_size -> Page[Tag]
+    GET   /v1/emails/{id}/analytics  retrieve_email_analytics -> Analytics, 404 (for the stats)
+    GET   /v1/events                 list_events    query email_id, event_type (EmailEventType), page,
+                                                    page_size (1..5000, default 500) -> Page[EmailEvent]
     POST  /v1/subscribers            create_subscriber  body SubscriberInput (additionalProperties false,
                                                     required email_address), header
                                                     X-Buttondown-Collision-Behavior (CollisionBehavior,
@@ -108,6 +111,15 @@ SUBSCRIBER_UPDATE = {"commenting_disabled": bool, "email_address": str, "notes":
                      "referrer_url": str, "type": str, "unsubscription_reason": str,
                      "email_which_prompted_unsubscription_id": str}
 SUBSCRIBER_QUERY_IMPLEMENTED = {"email_address", "page"}
+# Analytics (retrieve_email_analytics): its integer properties, default 0.
+ANALYTICS_COUNTS = ("recipients", "deliveries", "opens", "clicks", "temporary_failures", "permanent_failures",
+                    "unsubscriptions", "complaints", "survey_responses", "webmentions", "page_views_lifetime",
+                    "page_views_30", "page_views_7", "subscriptions", "paid_subscriptions", "replies", "comments",
+                    "social_mentions")
+# list_events: its query parameters, and the EmailEventType enum.
+EVENTS_QUERY = ("event_type", "ordering", "expand", "email_id", "automation_id", "subscriber_id", "page_size", "page")
+EVENTS_IMPLEMENTED = {"event_type", "email_id", "page_size", "page"}
+EVENT_TYPES = ("bounced", "clicked", "complained", "delivered", "opened", "rejected", "replied", "unsubscribed")
 
 
 class Refused(Exception):
@@ -131,6 +143,7 @@ class FakeButtondown(FakeProvider):
         self._sequence = 0
         self.subscribers = {}         # address (lower case) -> Subscriber, for the importer's tests
         self.confirmations = []       # subscribers sent a confirmation email (created without a type)
+        self.events = []              # EmailEvent, oldest first (list_events), for the stats
         super().__init__()
 
     def routes(self):
@@ -144,6 +157,9 @@ class FakeButtondown(FakeProvider):
             ("POST", r"/v1/subscribers", self._guard(self.create_subscriber)),
             ("GET", r"/v1/subscribers", self._guard(self.list_subscribers)),
             ("PATCH", r"/v1/subscribers/(?P<id>[^/]+)", self._guard(self.update_subscriber)),
+            # For invoke newsletter-stats.
+            ("GET", r"/v1/emails/(?P<id>[^/]+)/analytics", self._guard(self.retrieve_email_analytics)),
+            ("GET", r"/v1/events", self._guard(self.list_events)),
         ]
 
     def authorize(self, request):
@@ -175,6 +191,19 @@ class FakeButtondown(FakeProvider):
             for email in self.emails.values():
                 if email["status"] == "about_to_send":
                     email["status"] = "sent"
+
+    def set_results(self, email_id, click_events=(), **counts):
+        """A sent email's Analytics (``counts``: its properties, the others 0) and its click events:
+        ``click_events`` as (subscriber id, URL), one event each."""
+        with self._lock:
+            email = self._email(email_id)
+            email["status"] = "sent"
+            email["analytics"] = {**{name: 0 for name in ANALYTICS_COUNTS}, **counts,
+                                  "temporary_failure_breakdown": [], "permanent_failure_breakdown": []}
+            for subscriber, url in click_events:
+                self.events.append({"id": "evt_" + _typeid_tail(), "creation_date": _now(), "subscriber_id": subscriber,
+                                    "email_id": email_id, "automation_id": None, "metadata": {"url": url},
+                                    "event_type": "clicked"})
 
     def ours(self, key):
         """The emails whose metadata carries ``key``."""
@@ -347,6 +376,35 @@ class FakeButtondown(FakeProvider):
                 self.add_tag(name)
         subscriber.update({name: copy.deepcopy(value) for name, value in body.items() if value is not None})
         return 200, copy.deepcopy(subscriber)
+
+    def retrieve_email_analytics(self, request, match):
+        """Analytics: every count 0 (the schema's defaults) until the email has some."""
+        email = self._email(match["id"])
+        return 200, copy.deepcopy(email["analytics"]) if email["analytics"] else \
+            {**{name: 0 for name in ANALYTICS_COUNTS}, "temporary_failure_breakdown": [],
+             "permanent_failure_breakdown": []}
+
+    def list_events(self, request, match):
+        query = self._query(request, EVENTS_QUERY, EVENTS_IMPLEMENTED)
+        for value in query.get("event_type", []):
+            if value not in EVENT_TYPES:
+                raise Invalid(f"query.event_type: '{value}' is not a valid EmailEventType", 422)
+        size = query.get("page_size", ["500"])[-1]
+        size = int(size) if size.isdigit() else 0
+        if not 1 <= size <= 5000:
+            raise Invalid("query.page_size: must be between 1 and 5000", 422)
+        events = [event for event in self.events
+                  if all(event["email_id"] == wanted for wanted in query.get("email_id", []))
+                  and all(event["event_type"] == wanted for wanted in query.get("event_type", []))]
+        events.reverse()   # ordering: -creation_date by default
+        page = self._page(query)
+        chunk = events[(page - 1) * size: page * size]
+        if page > 1 and not chunk:
+            raise Invalid("Invalid page.", 404)
+        more = page * size < len(events)
+        return 200, {"results": copy.deepcopy(chunk), "count": len(events),
+                     "next": f"{self.url}/v1/events?page={page + 1}&page_size={size}" if more else None,
+                     "previous": None}
 
     # Idempotency and Buttondown's error shapes.
 

@@ -21,6 +21,10 @@ v6.2.0), keeping only what the backend uses:
                                       LOWER(subscribers.email) = '...' is understood here)
     PUT  /api/subscribers/lists       body: SubscriberQueryRequest (ids, action add, target_list_ids,
                                       status)
+    GET  /api/campaigns/analytics/{type}   getCampaignAnalytics, type views | clicks | bounces |
+                                      links; query from, to (dates) and id, all required:
+                                      CampaignAnalyticsCount per day, {url, count} for links
+                                      (for the stats; ``set_results`` stores them)
 
 Campaign fields accepted (spec components CampaignRequest and CampaignUpdate):
 name, subject (string), lists (array of integers), from_email, content_type
@@ -90,6 +94,7 @@ class ListmonkFake(FakeProvider):
         self.optins = []              # addresses sent an opt-in email (subscribed unconfirmed)
         self.subscriber_details = {}  # address (lower case) -> the subscriber created through the API
         self._next_id = 1
+        self.analytics = {}           # campaign id -> {"views"|"clicks"|"bounces": [(day, count)], "links": {url: n}}
         super().__init__()
         # serve_forever polls for shutdown every 0.5 s by default: half a second per test otherwise.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -107,6 +112,8 @@ class ListmonkFake(FakeProvider):
             ("POST", r"/api/subscribers", self.create_subscriber),
             ("GET", r"/api/subscribers", self.list_subscribers),
             ("PUT", r"/api/subscribers/lists", self.subscriber_lists),
+            # For invoke newsletter-stats.
+            ("GET", r"/api/campaigns/analytics/(views|clicks|bounces|links)", self.campaign_analytics),
         ]
 
     def _handler_class(self):
@@ -148,6 +155,15 @@ class ListmonkFake(FakeProvider):
         campaign["status"] = fields.get("status", "draft")
         return campaign
 
+    def set_results(self, campaign_id, to_send, sent, day, views=0, clicks=0, bounces=0, links=None):
+        """A finished campaign and its analytics, all counted on ``day`` (a date)."""
+        with self._lock:
+            campaign = self.campaigns[campaign_id]
+            campaign.update(status="finished", to_send=to_send, sent=sent, views=views, clicks=clicks,
+                            started_at=f"{day.isoformat()}T08:00:00+00:00")
+            self.analytics[campaign_id] = {"views": [(day, views)], "clicks": [(day, clicks)],
+                                           "bounces": [(day, bounces)], "links": dict(links or {})}
+
     def render(self, template, email="reader@example.org"):
         """The text a subscriber would get: the few Go template actions our campaigns use."""
         def action(match):
@@ -184,6 +200,29 @@ class ListmonkFake(FakeProvider):
             return 200, {"data": {"results": [], "query": "", "total": 0, "per_page": 0, "page": 0}}
         return 200, {"data": {"results": results, "query": request.query.get("query", [""])[0], "total": total,
                               "per_page": 0 if per_page == "all" else int(per_page), "page": page}}
+
+    def campaign_analytics(self, request, match):
+        """getCampaignAnalytics: from, to and id are required; counts per day, or {url, count} for links."""
+        unknown = sorted(set(request.query) - {"from", "to", "id"})
+        missing = sorted({"from", "to", "id"} - set(request.query))
+        if unknown or missing:
+            what = f"undocumented {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
+            raise Invalid(f"query: {what}")
+        try:
+            first, last = (datetime.fromisoformat(request.query[name][0]).date() for name in ("from", "to"))
+        except ValueError:
+            raise Invalid("invalid `from` or `to` date") from None
+        ids = [_integer(part, "id") for value in request.query["id"] for part in value.split(",")]
+        kind = match.group(1)
+        data = []
+        for campaign_id in ids:
+            stored = self.analytics.get(campaign_id, {})
+            if kind == "links":
+                data += [{"url": url, "count": count} for url, count in stored.get("links", {}).items()]
+            else:
+                data += [{"campaign_id": campaign_id, "count": count, "timestamp": f"{day.isoformat()}T00:00:00Z"}
+                         for day, count in stored.get(kind, []) if first <= day <= last and count]
+        return 200, {"data": data}
 
     def create(self, request, match):
         fields = self._validated(request.body)
