@@ -9,13 +9,17 @@ import pytest
 from conftest import Site
 
 import test_bilingual_site
+import test_page_weight
 import test_security_policy
+import test_subscribe
 
 PAGE_WALKS = [
     test_bilingual_site.test_every_page_declares_the_language_of_its_folder,
     test_bilingual_site.test_every_page_has_a_canonical_url_of_its_own,
     test_security_policy.test_every_page_refuses_inline_scripts,
     test_security_policy.test_no_page_holds_inline_code,
+    test_subscribe.test_the_policy_lets_forms_post_to_the_site_and_the_provider_only,
+    test_page_weight.test_every_page_weighs_under_60_kb_and_loads_under_16_kb_of_script,
 ]
 
 FRENCH_HOME = """<!doctype html><html lang="fr"><head>

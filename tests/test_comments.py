@@ -5,10 +5,12 @@ post, a build that survives a stopped or silent server."""
 import json
 import logging
 import socket
+from urllib.parse import parse_qs
 
 import feedparser
 import pytest
 import requests
+from bs4 import BeautifulSoup
 
 from conftest import build_sample, comments_setting
 from fake_mastodon import TOOT_ID, FakeMastodon
@@ -77,6 +79,25 @@ def test_hostile_comments_are_shown_as_text_and_cannot_run(commented):
     hrefs = [a.get("href", "") for a in section.find_all("a")]
     assert not any(href.strip().lower().startswith("javascript:") for href in hrefs)
     assert "https://example.org/" in hrefs
+
+
+@pytest.mark.parametrize("html, text", [
+    ('<p onclick="alert(1)">un clic</p>', "un clic"),
+    ('<a href="https://example.org/" onmouseover="alert(2)">survol</a>', "survol"),
+    ('<div style="position:fixed;inset:0">tout l’écran</div>', "tout l’écran"),
+    ('<span style="color:red" onfocus="alert(3)" tabindex="1">rouge</span>', "rouge"),
+    ('<em onerror="alert(4)">mis en avant</em>', "mis en avant"),
+    ('<blockquote onload="alert(5)" style="font-size:90px"><p>cité</p></blockquote>', "cité"),
+], ids=["p-onclick", "a-onmouseover", "div-style", "span-style-onfocus", "em-onerror", "blockquote-onload-style"])
+def test_handlers_and_styles_are_removed_from_every_tag(html, text):
+    """Any tag a commenter may use keeps no event handler and no style (a style can cover the page)."""
+    from comments.sanitize import clean_html
+
+    soup = BeautifulSoup(clean_html(html), "html.parser")
+    assert soup.get_text() == text
+    kept = {name for element in soup.find_all(True) for name in element.attrs}
+    assert not {name for name in kept if name.lower().startswith("on") or name.lower() == "style"}, kept
+    assert kept <= {"href", "rel"}, kept
 
 
 def test_commenters_links_are_marked_as_user_content(commented):
@@ -212,9 +233,13 @@ class OddServer:
         import time
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+        asked = self.asked = []   # (method, path, query, body) of each request, in order
+
         class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                body = answers.get(self.path.split("?")[0], b"{}")
+            def _answer(self, request_body=b""):
+                path, _, query = self.path.partition("?")
+                asked.append((self.command, path, parse_qs(query), request_body))
+                body = answers.get(path, b"{}")
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -229,8 +254,7 @@ class OddServer:
                 self._answer()
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self._answer()
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
             def log_message(self, *args):
                 pass
@@ -245,22 +269,61 @@ class OddServer:
         self.server.server_close()
 
 
-@pytest.mark.parametrize("thread", [
-    b'{"replies": null}',
-    b'{"replies": 3}',
-    b'[1, 2]',
-    b'{"replies": [{"mode": 1}, "junk", {"id": "a b", "mode": 1, "created": 1, "text": "bad id"},'
-    b' {"id": 7, "mode": 1, "created": 1e300, "text": "far future"},'
-    b' {"id": 8, "mode": 1, "created": 1700000000, "text": "<p>the good one</p>", "replies": {"no": 1}}]}',
-])
-def test_answers_of_odd_shapes_never_break_the_build(project, thread):
-    server = OddServer({"/count": b"[1, 1]", "/": thread})
+GOOD_ONE = (b'{"replies": [{"id": 8, "mode": 1, "created": 1700000000, "text": "<p>the good one</p>",'
+            b' "replies": {"no": 1}}]}')
+
+
+@pytest.mark.parametrize("thread, shown", [
+    (b'{"replies": null}', []),
+    (b'{"replies": 3}', []),
+    (b'[1, 2]', []),
+    (b'{"replies": [{"mode": 1}, "junk", {"id": "a b", "mode": 1, "created": 1, "text": "bad id"},'
+     b' {"id": 7, "mode": 1, "created": 1e300, "text": "far future"},'
+     b' {"id": 8, "mode": 1, "created": 1700000000, "text": "<p>the good one</p>", "replies": {"no": 1}}]}',
+     ["the good one"]),
+], ids=["null-replies", "number-replies", "a-list", "junk-among-replies"])
+def test_answers_of_odd_shapes_never_break_the_build(project, thread, shown):
+    server = OddServer({"/count": b"[1]", "/": thread})   # one thread, said to hold a comment
     try:
         project.build(COMMENTS=isso_setting(project, server.url))
     finally:
         server.close()
     section = project.page("article-a-commenter/").find(id="comments")
-    assert section.select(".comment") == [] or section.select_one(".comment-text").get_text() == "the good one"
+    assert [text.get_text() for text in section.select(".comment-text")] == shown
+
+
+SECOND_POST = """\
+Title: Un second article
+Date: 2025-02-03 09:30
+Lang: fr
+Slug: second-article
+
+D’autres mots.
+"""
+
+
+def threads_asked(server):
+    """The thread keys of the count request, and the threads then fetched one by one."""
+    [counted] = [json.loads(body) for method, path, query, body in server.asked if path == "/count"]
+    fetched = [query["uri"][0] for method, path, query, body in server.asked if method == "GET" and path == "/"]
+    return counted, fetched
+
+
+@pytest.mark.parametrize("count", [b'{"article-a-commenter": 1}', b"[1]", b"[1, 1, 1]", b'"2"', b"null"],
+                         ids=["an-object", "too-short", "too-long", "a-string", "null"])
+def test_an_odd_count_asks_every_thread_and_shows_its_comments(project, count):
+    """The count is only a shortcut: when it makes no sense, every thread is fetched."""
+    project.write("content/posts/fr/second-article.md", SECOND_POST)   # two threads: [1] is one too few
+    server = OddServer({"/count": count, "/": GOOD_ONE})
+    try:
+        project.build(COMMENTS=isso_setting(project, server.url))
+    finally:
+        server.close()
+    counted, fetched = threads_asked(server)
+    assert sorted(counted) == sorted(fetched) == ["article-a-commenter", "second-article"]
+    for page in ("article-a-commenter/", "en/post-to-comment-on/", "second-article/"):
+        section = project.page(page).find(id="comments")
+        assert [text.get_text() for text in section.select(".comment-text")] == ["the good one"], page
 
 
 def test_a_server_that_trickles_its_answer_meets_the_total_timeout(project, caplog):

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -109,3 +110,27 @@ def test_killed_after_the_send_started(editor, fake):
     assert set(editor.ledger().values()) == {"sent"}
     assert editor.run("--send", "--yes")[0] == 0
     assert sends_by_name(fake) == ["issue-5-en", "issue-5-fr"]
+
+
+def statuses_by_name(fake):
+    return {campaign["name"]: campaign["status"] for campaign in fake.campaigns.values()}
+
+
+def test_killed_after_the_provider_scheduled_leaves_scheduling_in_the_ledger(editor, fake):
+    """The intent is written before the call: a run killed once listmonk scheduled a campaign
+    leaves "scheduling", which the next run settles by asking listmonk (a "draft" would be wrong)."""
+    when = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    assert editor.run()[0] == 0
+    fake.fail("PUT", STATUS, kind="call_after", action=editor.kill)
+    code, output = editor.run("--schedule", when, "--yes")
+    assert code == -signal.SIGKILL, output
+    assert sorted(statuses_by_name(fake).values()) == ["draft", "scheduled"]
+    [scheduled] = [name for name, status in statuses_by_name(fake).items() if status == "scheduled"]
+    assert editor.ledger()[scheduled] == "scheduling"
+    code, output = editor.run("--schedule", when, "--yes")
+    assert code == 0, output
+    [settled] = [line for line in output.splitlines() if line.startswith(f"{scheduled} at listmonk")]
+    assert "found it scheduled at the provider after an interrupted run" in settled, output
+    assert set(editor.ledger().values()) == {"scheduled"}
+    assert statuses_by_name(fake) == {"issue-5-en": "scheduled", "issue-5-fr": "scheduled"}
+    assert campaigns_by_name(fake) == ["issue-5-en", "issue-5-fr"]

@@ -217,6 +217,19 @@ def test_a_template_without_the_unsubscribe_link_is_refused(own_templates):
     assert problems == [f"the unsubscribe link ({PLACEHOLDER}) is missing from the HTML part; keep it in the template's footer"]
 
 
+def test_a_plain_text_part_without_the_unsubscribe_link_is_refused(own_templates):
+    """Readers whose client shows the text part must find the way out there too."""
+    path = own_templates / "issue.text.html"
+    source = path.read_text(encoding="utf-8")
+    footer = '<p>{{ _("Unsubscribe") }}: {{ unsubscribe_url }}</p>'
+    assert footer in source
+    path.write_text(source.replace(footer, ""), encoding="utf-8")
+    rendered = render("fr", template_dirs=[own_templates])
+    assert PLACEHOLDER in rendered.html and PLACEHOLDER not in rendered.text
+    assert problems_of(rendered) == [
+        f"the unsubscribe link ({PLACEHOLDER}) is missing from the text part; keep it in the template's footer"]
+
+
 def test_remote_scripts_and_stylesheets_are_refused(own_templates):
     edit(own_templates, "<mj-raw>", '<mj-raw><link rel="stylesheet" href="https://cdn.example/x.css">'
                                     '<script src="https://cdn.example/x.js"></script>')

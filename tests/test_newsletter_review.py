@@ -2,6 +2,7 @@
 
 import email
 import os
+import re
 import struct
 from email import policy
 
@@ -20,11 +21,22 @@ def at_project_root(monkeypatch):
     monkeypatch.setenv("COMMENTS_URL", NO_COMMENT_SERVER)
 
 
+MEASURES = re.compile(r"(?P<key>issue-\d+-\w+): subject (?P<subject>\d+)/(?P<subject_limit>\d+) characters, "
+                      r"HTML (?P<size>\d+\.\d)/(?P<limit>\d+) KB, links checked: (?P<links>\d+), "
+                      r"images checked: (?P<images>\d+): ok")
+
+
 def test_check_measures_every_email_of_the_sample_site(at_project_root, capsys):
     assert main(["check"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["issue-1-fr", "issue-2-fr", "issue-1-en", "issue-2-en"]
-    assert all(line.endswith(": ok") and "/100 KB" in line and "/78 characters" in line for line in lines)
+    measured = [MEASURES.fullmatch(line) for line in capsys.readouterr().out.splitlines()]
+    assert all(measured), measured
+    assert [line["key"] for line in measured] == ["issue-1-fr", "issue-2-fr", "issue-1-en", "issue-2-en"]
+    for line in measured:
+        # The limits themselves: Gmail clips HTML from about 102 KB; inboxes show 78 characters of a subject.
+        assert (int(line["limit"]), int(line["subject_limit"])) == (100, 78), line.group()
+        assert 5 < float(line["size"]) < int(line["limit"]), line.group()   # a real email, under the limit
+        assert 0 < int(line["subject"]) <= int(line["subject_limit"]), line.group()
+        assert int(line["links"]) >= 3, line.group()
 
 
 def test_check_fails_on_a_broken_issue_and_names_its_file(tmp_path, monkeypatch, capsys, caplog):

@@ -19,6 +19,8 @@ def weights(site, page):
     soup = site.html(page)
     stylesheets = local_files(site, [link["href"] for link in soup.select('link[rel="stylesheet"][href]')])
     scripts = local_files(site, [script["src"] for script in soup.select("script[src]")])
+    # Every page is styled: a page found with no stylesheet means the links were not found, not a light page.
+    assert stylesheets, f"{page} links no stylesheet of the site"
     assert all(path.is_file() for path in stylesheets | scripts), stylesheets | scripts
     html = (site.output / page).stat().st_size
     return html + sum(path.stat().st_size for path in stylesheets), sum(path.stat().st_size for path in scripts)
