@@ -18,6 +18,10 @@
     invoke newsletter-check        build aside and run every check on every newsletter email
     invoke newsletter-preview N    HTML, text, .eml and screenshots of issue N in preview/
     invoke newsletter-send         drafts at the mailing provider (--test-to; --send or --schedule WHEN: asks first)
+    invoke newsletter-stats        each issue's results per language at the provider: a table, --csv, a chart
+                                   (--issue N, --refresh)
+    invoke newsletter-mailbox      unsubscribe mails, bounces and complaints (IMAP) onto the suppression list
+    invoke newsletter-subscribers  the SMTP list's readers per language and state (--write-clean FILE)
     invoke import FORMAT SOURCE    move a blog or newsletter in (wordpress, typepad, linkedin, substack, revue,
                                    buttondown): a dry run; --write does it (--media DIR, --subscribers, --report)
 """
@@ -92,8 +96,8 @@ def comments(c, config="comments/isso.cfg"):
 
 @task
 def test(c, k="", verbose=False):
-    """Run the whole suite (installs Debian's chromium for the browser tests when missing)."""
-    ensure_debian_packages(c)
+    """Run the whole suite (installs Debian's chromium and dovecot for the browser and mailbox tests when missing)."""
+    ensure_debian_packages(c, files=[DOVECOT])
     ensure_node_modules(c)
     selection = ["-k", k] if k else []
     run(PYTHON, "-m", "pytest", "-v" if verbose else "-q", *selection)
@@ -101,6 +105,8 @@ def test(c, k="", verbose=False):
 
 # The screenshots show emoji as readers' systems do, not as empty boxes.
 EMOJI_FONT = ("fonts-noto-color-emoji", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+# The mailbox tests read unsubscribe mails, bounces and complaints from a real IMAP server.
+DOVECOT = ("dovecot-imapd", "/usr/sbin/dovecot")
 
 
 def ensure_debian_packages(c, files=()):
@@ -196,6 +202,29 @@ def newsletter_send(c, settings="publishconf.py", issue=None, lang=None, test_to
     options += [f"--test-to={address}" for address in test_to or []]
     options += [flag for flag, wanted in (("--send", send), ("--yes", yes)) if wanted]
     run(PYTHON, "-m", "publisher.deliver", *options)
+
+
+@task(name="newsletter-subscribers")
+def newsletter_subscribers(c, settings="publishconf.py", write_clean=None):
+    """The SMTP list's readers per language and state (active, suppressed, without consent);
+    --write-clean FILE writes the CSV without the suppressed ones."""
+    run(PYTHON, "-m", "publisher.newsletter_subscribers", *valued(settings=settings, **{"write-clean": write_clean}))
+
+
+@task(name="newsletter-stats")
+def newsletter_stats(c, issue=None, refresh=False, csv=None, settings="publishconf.py"):
+    """Each issue's results per language at the provider (cached; --refresh asks again), --issue N only that
+    one; a table, --csv FILE, and the rates' chart in preview/stats/."""
+    options = valued(settings=settings, csv=csv) + (["--refresh"] if refresh else [])
+    # After --, the number arrives as the positional argument whatever it looks like (argparse checks it).
+    run(PYTHON, "-m", "publisher.newsletter_stats", *options, *(["--", str(issue)] if issue else []))
+
+
+@task(name="newsletter-mailbox")
+def newsletter_mailbox(c, settings="publishconf.py", dry_run=False):
+    """Read the list's mailbox over IMAP: unsubscribe mails, bounces and complaints onto the suppression
+    list, each handled message moved aside (--dry-run: say what would be done)."""
+    run(PYTHON, "-m", "publisher.newsletter_mailbox", f"--settings={settings}", *(["--dry-run"] if dry_run else []))
 
 
 @task(name="import", help={

@@ -73,7 +73,8 @@ class Dispatcher:
             return self._finish(campaign, outcome)
         if action.kind == "test":
             self.backend.send_test(remote.id, campaign, list(action.test_to))
-            tests = list(self._entry(campaign).get("tests", [])) + [{"to": list(action.test_to)}]
+            # How many, not who: the ledger is committed, and a test address is someone's address.
+            tests = list(self._entry(campaign).get("tests", [])) + [{"recipients": len(action.test_to)}]
             self._record(campaign, tests=tests)
             outcome.done.append(f"test sent to {', '.join(action.test_to)}")
         elif action.kind == "schedule":

@@ -5,17 +5,25 @@ default). Every change is written atomically (a temporary file beside it,
 flushed, then renamed over it) *before* the provider call it announces, so a
 run killed at any point leaves an intent the next run can reconcile.
 
-Readers of a CSV list (SMTP) are recorded in an append-only journal beside
-it, one line per recipient, so a run cut off half-way resumes where it was.
+Readers of a CSV list (SMTP) are recorded in an append-only journal, one
+line per recipient, so a run cut off half-way resumes where it was. The
+journal holds addresses, so the SMTP backend keeps it beside the subscribers
+file, outside the repository (``Journal.moved_to``); a journal an older
+version wrote beside the ledger (``ledger.d/``) is moved there on the first
+run. The ledger itself holds no address: a test send records how many
+recipients it had, not who.
 """
 
 import fcntl
 import json
+import logging
 import os
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 VERSION = 1
 
@@ -100,6 +108,30 @@ class Journal:
         self.path = Path(path)
         self._states = self._read()
 
+    def moved_to(self, folder):
+        """This journal kept in ``folder`` instead; a file already written here is moved there first.
+
+        The move is a copy made durable, then the old file removed: a run killed in between
+        finds both, and the lines are merged again (every line is a state, the last one counts).
+        """
+        target = Path(folder) / self.path.name
+        if self.path.absolute() == target.absolute():
+            return self
+        if self.path.exists():
+            older = self.path.read_bytes()
+            newer = target.read_bytes() if target.exists() else b""
+            if older and not older.endswith(b"\n"):
+                older += b"\n"  # a line torn by a crash stays unreadable, and the next one whole
+            atomic_write(target, older + newer, mode=0o600)
+            self.path.unlink()
+            try:
+                self.path.parent.rmdir()  # ledger.d/, once empty
+            except OSError:
+                pass
+            logger.warning("moved the journal %s to %s: readers' addresses are kept beside the subscribers file, "
+                           "out of the repository", self.path, target)
+        return Journal(target)
+
     def is_sent(self, address):
         return self._states.get(address.lower()) == SENT
 
@@ -116,7 +148,9 @@ class Journal:
     def _append(self, address, state):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"to": address.lower(), "state": state, "at": _now()}) + "\n"
-        with open(self.path, "a", encoding="utf-8") as handle:
+        # Owner only: the lines name readers.
+        with os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "w",
+                       encoding="utf-8") as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
@@ -135,7 +169,7 @@ class Journal:
         return states
 
 
-def atomic_write(path, data):
+def atomic_write(path, data, mode=0o644):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -144,7 +178,7 @@ def atomic_write(path, data):
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

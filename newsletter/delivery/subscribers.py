@@ -47,8 +47,12 @@ class Subscriber:
     line: int = 0
 
 
-def read_subscribers(path):
-    """Every reader of the file with a consent date, in file order; raises SubscriberListError."""
+def read_subscribers(path, without_consent=None):
+    """Every reader of the file with a consent date, in file order; raises SubscriberListError.
+
+    ``without_consent``: a list to which the rows skipped for want of a consent date are
+    appended, as Subscriber with ``consent_date`` None (``invoke newsletter-subscribers`` counts them).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -79,6 +83,8 @@ def read_subscribers(path):
             problems.append(f"{path}:{start}: language {values['lang']!r} is not a language code such as fr or en")
             continue
         if not values["consent_date"]:
+            if without_consent is not None:
+                without_consent.append(Subscriber(address, lang, None, start))
             logger.warning("%s:%d: %s has no consent date; skipped (nothing is sent without consent)", path,
                            start, address)
             continue
@@ -122,6 +128,16 @@ def normalise_address(text):
     if not DOMAIN.match(domain):
         raise ValueError(f"{text!r} is not an email address (bad domain)")
     return f"{local}@{domain}"
+
+
+def read_rows(path):
+    """The file as it is: (delimiter, header, [(email as written, row)]), for rewriting it without some readers."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    delimiter = _delimiter(text)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header, columns = _header(Path(path), rows)
+    return delimiter, header, [(row[columns["email"]].strip() if len(row) > columns["email"] else "", row)
+                               for row in rows]
 
 
 def _delimiter(text):

@@ -2,7 +2,8 @@
 
 from newsletter.delivery import config as delivery_config
 from newsletter.delivery.errors import ConfigurationError as DeliveryConfigurationError
-from sitekit.settings import Option, Schema, SettingsError, Text, Whole
+from newsletter.mailbox import config as mailbox_config
+from sitekit.settings import Option, Schema, SettingsError, Section, Text, Whole
 
 # URLs of the archive, without language prefix (English gets en/).
 ARCHIVE_URL = "newsletter/"
@@ -33,6 +34,33 @@ def _delivery(value, settings):
         raise SettingsError(str(error)) from None
     return value
 
+
+def _mailbox(config, settings):
+    # The checks live beside the mailbox code (newsletter/mailbox/config.py), which the command uses too.
+    try:
+        mailbox_config.check(config)
+    except DeliveryConfigurationError as error:
+        raise SettingsError(error.args[0]) from None
+    return config
+
+
+MAILBOX_DEFAULTS = mailbox_config.DEFAULTS
+MAILBOX_OPTIONS = {
+    "host": Option(MAILBOX_DEFAULTS["host"], "The IMAP server of the list's mailbox (or IMAP_HOST); the login is "
+                                             "IMAP_USERNAME and IMAP_PASSWORD, from the environment only.",
+                   kind="text"),
+    "port": Option(MAILBOX_DEFAULTS["port"], "Its port (or IMAP_PORT); None: 993 for tls, 143 for starttls.",
+                   kind="port or None"),
+    "security": Option(MAILBOX_DEFAULTS["security"], "\"tls\" (from the first byte) or \"starttls\"; never in clear.",
+                       kind="'tls' or 'starttls'"),
+    "folders": Option(MAILBOX_DEFAULTS["folders"], "The folders where unsubscribe mails (the List-Unsubscribe "
+                                                   "mailto), bounces and complaints arrive.", kind="list of names"),
+    "handled": Option(MAILBOX_DEFAULTS["handled"], "Where each message goes once acted on (created if missing), "
+                                                   "so the next run does not see it again.", kind="folder name"),
+    "soft_bounce_threshold": Option(MAILBOX_DEFAULTS["soft_bounce_threshold"], "Letters a reader's server "
+                                    "deferred for good (4.x.x) before the reader is suppressed.", kind="whole number"),
+    "timeout": Option(MAILBOX_DEFAULTS["timeout"], "Seconds to wait for the IMAP server.", kind="number"),
+}
 
 WHOLE = "{key} must be a whole number above 0"
 NEWSLETTER = Schema("NEWSLETTER", {
@@ -71,6 +99,9 @@ NEWSLETTER = Schema("NEWSLETTER", {
     "html_limit": Whole(100 * 1024, "Bytes of HTML an email may have (Gmail clips HTML from about 102 KB).", WHOLE),
     "delivery": Option({}, "How issues reach readers: backend, its settings, the ledger "
                            "(see newsletter/delivery/config.py).", check=_delivery, kind="dict"),
+    "mailbox": Section(Schema("NEWSLETTER['mailbox']", MAILBOX_OPTIONS, finish=_mailbox,
+                              example={"host": "imap.example.org", "folders": ["INBOX"]}),
+                       "The IMAP mailbox `invoke newsletter-mailbox` reads (SMTP backend)."),
     "subscribe": Option(None, "The subscribe form (archive page and end of posts), posted straight to the mailing "
                               "provider (see subscribe.py); None: a line asking readers to write to the sender.",
                         check=_subscribe, kind="dict or None"),

@@ -8,12 +8,30 @@
             "security": "starttls",            # "starttls" | "tls" | "none" (this machine's relay only)
             # username and password: from SMTP_USERNAME and SMTP_PASSWORD, never written here
             "subscribers": "../private/subscribers.csv",   # email,lang,consent_date
+            "private_folder": None,            # journals, suppression list; None: ../private/subscribers.private/
             "list_id": "La lettre d'Élise <lettre.elise-marchand.example>",
             "unsubscribe": {"mailto": "lettre+unsubscribe@elise-marchand.example",
-                            "url": "https://elise-marchand.example/unsubscribe?email={email}"},  # or None
+                            "endpoint": "https://elise-marchand.example/unsubscribe"},  # or None
             "timeout": None,                   # seconds; None: NEWSLETTER['delivery']['timeout']
+            # secret: from NEWSLETTER_SECRET (signs the unsubscribe links, keys the suppression list)
         },
     }
+
+Readers' addresses stay beside the subscribers file: the per-reader journal
+of each send and the suppression list live in its private folder
+(``<subscribers stem>.private/``, or ``private_folder``), which must not be
+inside a git work tree unless git ignores it. A journal an older version
+wrote beside the ledger is moved there on the first send.
+
+A reader on the suppression list (``newsletter.delivery.suppression``: the
+one-click endpoint, the mailbox command, bounces) is never sent to again,
+even while still in the CSV.
+
+With ``unsubscribe['endpoint']`` (the address of ``newsletter.unsubscribe``'s
+endpoint), List-Unsubscribe carries ``<endpoint>?token=<signed token>``: the
+reader's HMAC and language, signed for this list; no address in the link.
+The older ``unsubscribe['url']`` with {email} still works but lets anyone
+unsubscribe anyone: a send warns about it.
 
 Drafts are local (the ledger is the draft list): creating, finding and
 updating one needs no network. A send is one SMTP transaction per reader of
@@ -25,7 +43,7 @@ the readers who have nothing yet.
 A test send is the issue with "[TEST]" before its subject and the unsubscribe
 placeholder leading to the newsletter's archive page (the .eml's List-Archive).
 
-Each message carries List-Id and List-Unsubscribe (the https page first when
+Each message carries List-Id and List-Unsubscribe (the https address first when
 there is one, then the mailto), List-Unsubscribe-Post only with an https URI
 (RFC 8058, which also wants the relay's DKIM signature to cover both).
 
@@ -55,6 +73,8 @@ from ..campaign import replace_in_parts
 from ..errors import (AuthenticationError, ConfigurationError, DeliveryError, InvalidRequest,
                       ProviderUnavailable, blank)
 from ..subscribers import normalise_address, readers
+from ..suppression import MIN_SECRET_LENGTH, SuppressionList, default_path, prepare_private_folder, private_folder
+from ...unsubscribe.tokens import make_token
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +105,15 @@ class SmtpBackend(BaseBackend):
         "username": "",
         "password": "",
         "subscribers": None,
+        "private_folder": None,
         "list_id": "",
-        "unsubscribe": {"mailto": "", "url": None},
+        "unsubscribe": {"mailto": "", "url": None, "endpoint": None},
         "timeout": None,
+        "secret": "",
     }
     ENVIRONMENT = {"host": "SMTP_HOST", "port": "SMTP_PORT", "username": "SMTP_USERNAME",
-                   "password": "SMTP_PASSWORD"}
-    SECRETS = ("username", "password")
+                   "password": "SMTP_PASSWORD", "secret": "NEWSLETTER_SECRET"}
+    SECRETS = ("username", "password", "secret")
 
     def __init__(self, config, retry=None, timeout=30.0):
         config = {**self.DEFAULTS, **config}
@@ -124,6 +146,9 @@ class SmtpBackend(BaseBackend):
             fail(f"['timeout'] = {timeout!r}: a number of seconds above 0, or None")
         if settings.get("subscribers") is not None and not isinstance(settings["subscribers"], str):
             fail("['subscribers'] must be the path of a CSV file (email,lang,consent_date)")
+        if settings.get("private_folder") is not None and not isinstance(settings["private_folder"], str):
+            fail("['private_folder'] must be the path of a folder outside the repository, or None (beside the "
+                 "subscribers file)")
         list_id = settings.get("list_id") or ""
         if list_id:
             _, _, label = list_id.rpartition("<")
@@ -132,9 +157,9 @@ class SmtpBackend(BaseBackend):
                 fail(f"['list_id'] = {list_id!r}: write a name then the list's id in angle brackets, a dotted "
                      "name under a domain of yours (RFC 2919), e.g. \"La lettre <lettre.example.org>\"")
         unsubscribe = settings.get("unsubscribe")
-        if not isinstance(unsubscribe, dict) or set(unsubscribe) - {"mailto", "url"}:
+        if not isinstance(unsubscribe, dict) or set(unsubscribe) - {"mailto", "url", "endpoint"}:
             fail("['unsubscribe'] must be {'mailto': 'list+unsubscribe@example.org', "
-                 "'url': 'https://example.org/unsubscribe?email={email}' or None}")
+                 "'endpoint': 'https://example.org/unsubscribe' or None}")
         mailto = unsubscribe.get("mailto") or ""
         if mailto:
             try:
@@ -146,6 +171,13 @@ class SmtpBackend(BaseBackend):
                     or any(character in url for character in " <>,\"")):
             fail(f"['unsubscribe']['url'] = {url!r}: an https:// address (RFC 8058 one-click unsubscribe needs "
                  "https), in ASCII, with {email} where the reader's address goes")
+        endpoint = unsubscribe.get("endpoint") or ""
+        if endpoint and (not endpoint.startswith("https://") or not endpoint.isascii() or "#" in endpoint
+                         or any(character in endpoint for character in " <>,\"{}")):
+            fail(f"['unsubscribe']['endpoint'] = {endpoint!r}: the https:// address where the unsubscribe endpoint "
+                 "answers (RFC 8058 needs https), in ASCII, e.g. 'https://example.org/unsubscribe'")
+        if endpoint and url:
+            fail("['unsubscribe']: set 'endpoint' (signed links) or 'url' (links with the address), not both")
 
     # Drafts: the ledger is the list of drafts, the outbox's .eml their content.
 
@@ -183,11 +215,15 @@ class SmtpBackend(BaseBackend):
         """One message to each reader of the campaign's language who does not have it yet."""
         self._check_sendable(campaign)
         self.require("subscribers")
-        audience = readers(self.config["subscribers"], campaign.lang)
+        listed = readers(self.config["subscribers"], campaign.lang)
+        audience = self._not_suppressed(campaign, listed)
         if not audience:
-            logger.warning("%s: no reader of %r in %s; nothing to send", campaign.key, campaign.lang,
-                           self.config["subscribers"])
+            logger.warning("%s: no reader of %r in %s%s; nothing to send", campaign.key, campaign.lang,
+                           self.config["subscribers"], " but those on the suppression list" if listed else "")
             return
+        journals = prepare_private_folder(self.private_folder) / "journals"
+        journals.mkdir(mode=0o700, exist_ok=True)
+        journal = journal.moved_to(journals)
         pending = [reader.email for reader in audience if not journal.is_sent(reader.email)]
         if len(pending) < len(audience):
             logger.info("%s: %d of %d readers already have it (journal %s); sending to the %d others",
@@ -246,7 +282,7 @@ class SmtpBackend(BaseBackend):
         message["List-Id"] = self._list_id(campaign)
         if campaign.lang and not message["Content-Language"]:
             message["Content-Language"] = campaign.lang
-        mailto, url = self._unsubscribe(address)
+        mailto, url = self._unsubscribe(address, campaign)
         targets = ([f"<{url}>"] if url else []) + [f"<{mailto}>"]
         message.set_raw("List-Unsubscribe", ",\r\n ".join(targets))
         if url:
@@ -379,15 +415,60 @@ class SmtpBackend(BaseBackend):
             raise ConfigurationError(
                 "no unsubscribe address: set NEWSLETTER['delivery']['smtp']['unsubscribe']['mailto'] (every "
                 "letter carries List-Unsubscribe)", provider=self.name)
+        if self.config["unsubscribe"].get("endpoint"):
+            self._require_secret("the unsubscribe links are signed with it")
         if not _address(campaign.sender):
             raise ConfigurationError(f"{campaign.key}: no From address; set NEWSLETTER['sender']",
                                      provider=self.name)
 
-    def _unsubscribe(self, address):
+    def _unsubscribe(self, address, campaign):
         settings = self.config["unsubscribe"]
         mailto = f"mailto:{settings['mailto']}?subject=unsubscribe"
+        if settings.get("endpoint"):
+            token = make_token(self.config["secret"], self._list_id(campaign), campaign.lang or "fr", address)
+            endpoint = settings["endpoint"]
+            return mailto, f"{endpoint}{'&' if '?' in endpoint else '?'}token={token}"
         url = settings.get("url")
         return mailto, url.replace("{email}", quote(address, safe="@")) if url else None
+
+    # Readers' private files: the journals and the suppression list.
+
+    @property
+    def private_folder(self):
+        return private_folder(self.config["subscribers"], self.config.get("private_folder"))
+
+    def suppression_list(self):
+        """The suppression list beside the subscribers file, or None while there is none and no secret."""
+        path = default_path(self.config["subscribers"], self.config.get("private_folder"))
+        if not self.config.get("secret") and not path.exists():
+            return None
+        self._require_secret(f"{path} lists readers who must not be written to, by a hash made with it")
+        return SuppressionList(path, self.config["secret"])
+
+    def _not_suppressed(self, campaign, audience):
+        if self.config["unsubscribe"].get("url"):
+            logger.warning("%s: NEWSLETTER['delivery']['smtp']['unsubscribe']['url'] puts the address in the link, "
+                           "so anyone could unsubscribe anyone: run the unsubscribe endpoint and set 'endpoint' "
+                           "instead (README, Sending by SMTP)", campaign.key)
+        suppressed = self.suppression_list()
+        if suppressed is None:
+            return audience
+        on_list = suppressed.digests()  # read once: a send may have thousands of readers
+        kept = [reader for reader in audience if suppressed.digest(reader.email) not in on_list]
+        if len(kept) < len(audience):
+            logger.info("%s: %d reader%s on the suppression list (%s) skipped", campaign.key,
+                        len(audience) - len(kept), "s" if len(audience) - len(kept) > 1 else "", suppressed.path)
+        return kept
+
+    def _require_secret(self, why):
+        """Checked when sending, not in check_settings: a build needs no secret."""
+        secret = str(self.config.get("secret") or "")
+        if not secret:
+            raise ConfigurationError(f"NEWSLETTER_SECRET is not set ({why}): export the same long random secret "
+                                     "as for the unsubscribe endpoint", provider=self.name)
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(f"NEWSLETTER_SECRET is too short: use at least {MIN_SECRET_LENGTH} random "
+                                     "characters, e.g. the output of `openssl rand -hex 32`", provider=self.name)
 
     def _list_id(self, campaign):
         if self.config.get("list_id"):
