@@ -255,6 +255,37 @@ class HashList:
         return hashes, bool(text) and not text.endswith("\n")
 
 
+class SendingSuppression:
+    """The suppression list every SMTP send honours (newsletter/delivery/suppression.py), beside the
+    CSV: the export's unsubscribed readers go there, so a send skips them even if someone puts them
+    back in the CSV by hand."""
+
+    def __init__(self, listed, write=True):
+        self.listed, self.write, self.added = listed, write, set()
+
+    def __contains__(self, address):
+        return address in self.added or address in self.listed
+
+    def add(self, address, **fields):
+        self.added.add(address)
+        if self.write:
+            self.listed.add(address, "unsubscribe")
+
+
+def _sending_suppression(destination, dry_run):
+    """The sends' own list when NEWSLETTER_SECRET is set (it keys that list), else None."""
+    from newsletter.delivery import suppression
+
+    try:
+        secret = suppression.secret_from_environment()
+    except DeliveryError:
+        return None
+    path = suppression.default_path(destination.path)
+    if not dry_run:
+        suppression.prepare_private_folder(path.parent)
+    return SendingSuppression(suppression.SuppressionList(path, secret), write=not dry_run)
+
+
 class Suppression:
     """Addresses never to be subscribed again, in every list given (state_dir's, the CSV's)."""
 
@@ -281,7 +312,8 @@ def import_subscribers(subscribers, destination, state_dir: Path, dry_run: bool)
     counts = SubscriberCounts(dry_run=dry_run)
     lists = [HashList(state_dir / f"{SUPPRESSED}.jsonl", write=not dry_run)]
     if isinstance(destination, CsvList):
-        lists.append(HashList(destination.suppression_path, write=not dry_run))
+        lists.append(_sending_suppression(destination, dry_run) or
+                     HashList(destination.suppression_path, write=not dry_run))
     todo = _sorted_out(subscribers, Suppression(lists), counts)
     journal = HashList(state_dir / f"subscribers-{_journal_name(destination)}.jsonl", write=not dry_run)
     if isinstance(destination, CsvList):

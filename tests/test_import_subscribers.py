@@ -118,6 +118,25 @@ def test_unsubscribed_never_imported_even_when_a_later_export_lists_them(project
     assert other.suppressed == 2
 
 
+def test_with_the_sending_secret_the_unsubscribed_join_the_list_every_send_honours(project, tmp_path, monkeypatch):
+    """The export's unsubscribed readers land on the SMTP sends' own suppression list (keyed with
+    NEWSLETTER_SECRET), so a send skips them even if someone adds them to the CSV by hand."""
+    from newsletter.delivery.suppression import SuppressionList, default_path
+
+    secret = "a-secret-of-the-site-long-enough"
+    monkeypatch.setenv("NEWSLETTER_SECRET", secret)
+    target = tmp_path / "private" / "subscribers.csv"
+    counts = import_subscribers(READERS, CsvList(target), state(project), dry_run=False)
+    assert counts.suppressed == 1
+    listed = SuppressionList(default_path(target), secret.encode())
+    assert "Nadia.Roux@exemple.fr" in listed and "zoe@exemple.fr" not in listed
+    assert listed.counts() == {"unsubscribe": 1}
+    assert "nadia" not in default_path(target).read_text().lower()  # hashes only
+    # A later export listing her as subscribed still cannot bring her back.
+    again = import_subscribers([reader("nadia.roux@exemple.fr")], CsvList(target), tmp_path / "other", dry_run=False)
+    assert (again.added, again.suppressed) == (0, 1)
+
+
 def test_a_path_in_content_is_refused(project):
     with pytest.raises(SubscriberImportError) as refused:
         destination_from("csv:content/private/subscribers.csv", {})
