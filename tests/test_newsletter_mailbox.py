@@ -454,3 +454,30 @@ def test_a_connection_dropped_midway_is_resumed_by_the_next_run_and_nothing_is_d
     assert folders["INBOX"] == fixture_ids(*LEFT)
     assert [message_id for message_id, _ in folders[HANDLED]] == [
         message_id for message_id, _ in fixture_ids(*HANDLED_NAMES)], "each message moved once"
+
+
+def test_after_the_mailbox_run_the_next_send_skips_the_readers_it_suppressed(project, capsys, tmp_path):
+    """The chain of the issue: mails read from the real IMAP server, then a real send through the SMTP
+    backend to a loopback server, which receives nothing for the readers who unsubscribed, bounced
+    or complained."""
+    from delivery_contract import make_campaign
+    from newsletter.delivery import config
+    from newsletter.delivery.dispatch import Action, Dispatcher
+    from newsletter.delivery.ledger import Ledger
+    from smtp_server import SmtpServer
+
+    status, _, err = project.run(capsys)
+    assert status == 0, err
+    staying = ["gaelle@example.org", "hugo@example.net"]
+    subscribers = project.folder / "private" / "subscribers.csv"
+    subscribers.write_text("email,lang,consent_date\n" + "".join(
+        f"{address},fr,2025-09-14\n" for address in [*SUPPRESSED, "dan@example.com", *staying]))
+    with SmtpServer() as server:
+        settings = config.load({"backend": "smtp", "smtp": {
+            "host": "127.0.0.1", "port": server.port, "security": "none", "subscribers": str(subscribers),
+            "unsubscribe": {"mailto": "lettre+unsubscribe@example.org"}}}, environ={"NEWSLETTER_SECRET": SECRET})
+        with Ledger(tmp_path / "ledger.json").locked() as ledger, config.open_backend(settings) as backend:
+            Dispatcher(backend, ledger).deliver(make_campaign(tmp_path / "outbox", number=7, lang="fr"),
+                                                Action("send"))
+        reached = sorted(address for received in server.messages for address in received.rcpt_tos)
+    assert reached == staying
