@@ -11,10 +11,13 @@ passes); as a button fill behind its label, the fill is derived (darkened or lig
 steps) when the accent itself does not reach 4.5:1 there.
 """
 
+import hashlib
 import os
 import re
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
+from .file_aside import write_aside
 from .settings import Invalid, Option, Schema, SettingsError, require
 
 # The page backgrounds and body text of theme/css/00-tokens.css (light, dark): the accent is
@@ -285,10 +288,41 @@ def images(config, static_dir):
     return found
 
 
+def logo_png(svg_path, height, cache_folder):
+    """PNG bytes of an SVG logo drawn ``height`` pixels high, for the emails (no Outlook for
+    Windows nor Gmail shows SVG). Drawn with resvg (a self-contained wheel: no system library),
+    kept in ``cache_folder`` under the digest of the SVG and the height, so a new logo is drawn
+    again and an unchanged one never."""
+    svg = Path(svg_path).read_bytes()
+    digest = hashlib.sha256(svg + f"\0{height}".encode()).hexdigest()[:20]
+    kept = Path(cache_folder) / f"logo-{digest}.png"
+    if kept.is_file():
+        return kept.read_bytes()
+    import resvg_py
+
+    width = max(1, round(height * _aspect(svg_path)))
+    try:
+        png = bytes(resvg_py.svg_to_bytes(svg_string=svg.decode("utf-8"), width=width, height=height))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SettingsError(f"BRAND['logo']: {svg_path} cannot be drawn as an image ({error}); "
+                            "check that it is a valid SVG file") from None
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    write_aside(kept, png)
+    return png
+
+
+def _aspect(svg_path):
+    width, height = image_size(svg_path)
+    return width / height
+
+
 def image_size(path):
     """(width, height) in CSS pixels of an SVG (its width/height, else its viewBox) or a raster image."""
     if str(path).lower().endswith(".svg"):
-        root = ElementTree.parse(path).getroot()
+        try:
+            root = ElementTree.parse(path).getroot()
+        except ElementTree.ParseError as error:
+            raise SettingsError(f"{path}: not a readable SVG file ({error}); fix it or name another logo") from None
         width, height = _svg_length(root.get("width")), _svg_length(root.get("height"))
         if width and height:
             return width, height

@@ -3,12 +3,14 @@ picture, dark-mode metas, no SVG, held under Gmail's clipping) and the newslette
 site (the landing page's pitch, sample and cards; each issue page ending with the form)."""
 
 import email
+import io
 from datetime import datetime
 from email import policy
 from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from conftest import ROOT
 from bilingual.catalogue import load_translations
@@ -119,10 +121,12 @@ def html_part(site, key):
 def test_the_sample_email_carries_the_png_logo_and_no_svg(site, key):
     html = html_part(site, key)
     soup = soup_of(html)
-    logo = soup.find("img", src=lambda s: s and "/images/brand/" in s)
+    logo = soup.find("img", src=lambda s: s and "/brand/" in s)
     assert logo["src"].startswith("https://") and logo["src"].endswith(".png")
-    assert int(logo["width"]) > 0 and int(logo["height"]) > 0 and logo["alt"]
-    assert (site.output / site.local(logo["src"])).is_file()
+    assert (logo["width"], logo["height"]) == ("48", "48") and logo["alt"]
+    # The SVG logo of BRAND drawn at twice the size it shows, into the site the email links to.
+    with Image.open(site.output / site.local(logo["src"])) as drawn:
+        assert drawn.size == (96, 96) and drawn.getpixel((48, 4))[:3] == (0xa4, 0x36, 0x1d)
     assert "<svg" not in html.lower()
     assert not [img for img in soup.find_all("img") if img["src"].split("?")[0].lower().endswith(".svg")]
     assert len(html.encode()) < 100 * 1024
@@ -216,3 +220,31 @@ def test_the_email_turns_dark_in_a_dark_mail_client_and_stays_readable(browser, 
     unreadable = [(text, ratio) for ground, colour, text in grounds
                   if (ratio := round(contrast(rgb(colour), rgb(ground)), 2)) < 4.5]
     assert unreadable == []
+
+
+def test_a_new_svg_logo_is_drawn_again_for_the_email_and_an_unchanged_one_is_not(tmp_path):
+    """Replacing logo.svg changes the email's logo at the next build (no PNG to remake by hand)."""
+    from sitekit.brand import logo_png
+
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><rect width="40" height="20" '
+                   'fill="#123456"/></svg>')
+    cache = tmp_path / "cache"
+    first = logo_png(svg, 40, cache)
+    assert logo_png(svg, 40, cache) == first and len(list(cache.iterdir())) == 1
+    svg.write_text(svg.read_text().replace("#123456", "#654321"))
+    second = logo_png(svg, 40, cache)
+    with Image.open(io.BytesIO(first)) as old, Image.open(io.BytesIO(second)) as new:
+        assert old.size == new.size == (80, 40)
+        assert old.getpixel((40, 20))[:3] == (0x12, 0x34, 0x56) and new.getpixel((40, 20))[:3] == (0x65, 0x43, 0x21)
+
+
+def test_an_svg_logo_that_cannot_be_drawn_is_one_line(tmp_path):
+    from sitekit.brand import logo_png
+    from sitekit.settings import SettingsError
+
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10"')
+    with pytest.raises(SettingsError) as failure:
+        logo_png(svg, 20, tmp_path / "cache")
+    assert "logo.svg" in str(failure.value) and "\n" not in str(failure.value)
