@@ -22,6 +22,7 @@
                                    (--issue N, --refresh)
     invoke newsletter-mailbox      unsubscribe mails, bounces and complaints (IMAP) onto the suppression list
     invoke newsletter-subscribers  the SMTP list's readers per language and state (--write-clean FILE)
+    invoke mutate [-m MODULE…]     mutation testing of the critical modules: score per module, surviving mutants
     invoke import FORMAT SOURCE    move a blog or newsletter in (wordpress, typepad, linkedin, substack, revue,
                                    buttondown): a dry run; --write does it (--media DIR, --subscribers, --report)
 """
@@ -279,6 +280,18 @@ def bench(c, only=None, posts=1000, runs=3, render_runs=300, against=None):
 def fonts(c):
     """Remake the theme's subset fonts (theme/static/fonts/) from Fontsource's npm packages: needs npm and fonttools."""
     run(PYTHON, "-m", "publisher.fonts")
+
+
+@task(iterable=["module"], help={
+    "module": "a module file or folder, -m again for more (default: every module of publisher/mutation_targets.toml)",
+    "list": "list the modules and the test files run against each; mutate nothing",
+})
+def mutate(c, module=None, list_=False):
+    """Mutation testing (mutmut, installed on first use from requirements-mutation.txt): per module, its
+    score and the surviving mutants with their diff. Slow; not part of `invoke test`."""
+    if status_of(PYTHON, "-c", "import mutmut", stderr=subprocess.DEVNULL) != 0:
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements-mutation.txt")
+    run(PYTHON, "-m", "publisher.mutation", *(["--list"] if list_ else []), "--", *(module or []))
 
 
 @task(name="settings-doc")
