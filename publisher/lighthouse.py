@@ -3,7 +3,8 @@
     invoke lighthouse [--settings publishconf.py]
 
 Builds the site with the production settings into a temporary folder, for a
-loopback address it then serves, starts a local Isso comment server
+loopback address it then serves (text gzip-compressed, as static hosts send it),
+starts a local Isso comment server
 (publisher/comment_server.py over comments/isso.cfg, allowing that address)
 so the comment pages load as they do in production, and runs on each page of
 PAGES, in every language:
@@ -33,7 +34,7 @@ from pathlib import Path
 from .browser import headless_chromium
 from .build import ContentErrors, build_site
 from .comment_server import IssoServer
-from .local_server import LocalServer
+from .local_server import CompressingHandler, LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def check(settings_file="publishconf.py", pages=None, languages=None):
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as folder:
         folder = Path(folder)
         output = folder / "output"
-        with LocalServer(output) as server:
+        with LocalServer(output, handler=CompressingHandler) as server:
             server.start()
             with IssoServer(folder / "isso", [server.url]) as isso:
                 comments = _comments_setting(settings_file, isso.url, folder / "comments.json")

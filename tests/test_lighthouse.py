@@ -38,3 +38,35 @@ def test_comments_point_at_the_local_isso_with_their_cache_aside(tmp_path):
     assert setting["provider"] == "isso"
     assert setting["isso"]["url"] == "http://127.0.0.1:9999/"
     assert setting["cache_file"] == str(tmp_path / "c.json")
+
+
+def test_the_measured_site_is_served_as_a_host_serves_it_text_compressed(tmp_path):
+    """Lighthouse reads the bytes a reader's browser gets from a host that compresses text
+    (nginx's gzip, GitHub Pages, Netlify): HTML, CSS, JS and SVG gzipped, pictures as they are."""
+    import gzip
+    import urllib.request
+
+    from publisher.local_server import CompressingHandler, LocalServer
+
+    (tmp_path / "page").mkdir()
+    (tmp_path / "page" / "index.html").write_text("<p>" + "Bonjour " * 500 + "</p>")
+    (tmp_path / "site.css").write_text("p { color: red }\n" * 300)
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8" + bytes(2000))
+    with LocalServer(tmp_path, handler=CompressingHandler) as server:
+        server.start()
+
+        def get(path, accept="gzip, deflate"):
+            request = urllib.request.Request(server.url + path, headers={"Accept-Encoding": accept})
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.headers, answer.read()
+
+        headers, body = get("/page/")
+        assert headers["Content-Encoding"] == "gzip" and headers["Content-Type"] == "text/html"
+        assert gzip.decompress(body).decode() == (tmp_path / "page" / "index.html").read_text()
+        assert len(body) < 200
+        headers, body = get("/site.css")
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == (tmp_path / "site.css").read_bytes()
+        headers, body = get("/photo.jpg")
+        assert headers["Content-Encoding"] is None and body == (tmp_path / "photo.jpg").read_bytes()
+        headers, body = get("/site.css", accept="identity")
+        assert headers["Content-Encoding"] is None and body == (tmp_path / "site.css").read_bytes()
