@@ -309,13 +309,7 @@ class FakeButtondown(FakeProvider):
         if not 1 <= size <= 1000:
             raise Invalid("query.page_size: must be between 1 and 1000", 422)
         tags = [tag for tag in self.tags.values() if not query.get("ids") or tag["id"] in query["ids"]]
-        chunk = tags[(page - 1) * size: page * size]
-        if page > 1 and not chunk:
-            raise Invalid("Invalid page.", 404)
-        more = page * size < len(tags)
-        return 200, {"results": copy.deepcopy(chunk), "count": len(tags),
-                     "next": f"{self.url}/v1/tags?page={page + 1}&page_size={size}" if more else None,
-                     "previous": None}
+        return 200, self._paged(tags, page, size, "/v1/tags")
 
     def create_subscriber(self, request, match):
         """A subscriber; tags are names, created when new. Without a type, Buttondown asks for a
@@ -397,14 +391,17 @@ class FakeButtondown(FakeProvider):
                   if all(event["email_id"] == wanted for wanted in query.get("email_id", []))
                   and all(event["event_type"] == wanted for wanted in query.get("event_type", []))]
         events.reverse()   # ordering: -creation_date by default
-        page = self._page(query)
-        chunk = events[(page - 1) * size: page * size]
+        return 200, self._paged(events, self._page(query), size, "/v1/events")
+
+    def _paged(self, items, page, size, path):
+        """One page of ``items`` as Buttondown lists them: results, count, the next page's address."""
+        chunk = items[(page - 1) * size: page * size]
         if page > 1 and not chunk:
             raise Invalid("Invalid page.", 404)
-        more = page * size < len(events)
-        return 200, {"results": copy.deepcopy(chunk), "count": len(events),
-                     "next": f"{self.url}/v1/events?page={page + 1}&page_size={size}" if more else None,
-                     "previous": None}
+        more = page * size < len(items)
+        return {"results": copy.deepcopy(chunk), "count": len(items),
+                "next": f"{self.url}{path}?page={page + 1}&page_size={size}" if more else None,
+                "previous": None}
 
     # Idempotency and Buttondown's error shapes.
 
