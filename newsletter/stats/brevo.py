@@ -38,8 +38,6 @@ def _get(api, campaign, collection):
                              params={"statistics": collection, "excludeHtmlContent": "true"})
     except DeliveryError as error:
         if error.status == 404:
-            raise CampaignGone(campaign.key, f"Brevo has no campaign {campaign.remote_id} any more (the ledger's "
-                                             "remote_id); if it was deleted there on purpose, remove the entry "
-                                             "from the ledger") from None
+            raise CampaignGone.at(campaign, "Brevo") from None
         raise
     return answer if isinstance(answer, dict) else {}

@@ -43,9 +43,7 @@ def _email(api, campaign):
         return api.request("GET", f"/emails/{campaign.remote_id}")
     except DeliveryError as error:
         if error.status == 404:
-            raise CampaignGone(campaign.key, f"Buttondown has no email {campaign.remote_id} any more (the ledger's "
-                                             "remote_id); if it was deleted there on purpose, remove the entry "
-                                             "from the ledger") from None
+            raise CampaignGone.at(campaign, "Buttondown", "email") from None
         raise
 
 

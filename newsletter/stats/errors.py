@@ -17,6 +17,12 @@ class StatsProblem(Exception):
 class CampaignGone(StatsProblem):
     """The ledger names a campaign the provider no longer has (deleted there)."""
 
+    @classmethod
+    def at(cls, campaign, provider, thing="campaign"):
+        """The one line for ``campaign`` missing at ``provider`` (its ``thing``: campaign, email)."""
+        return cls(campaign.key, f"{provider} has no {thing} {campaign.remote_id} any more (the ledger's "
+                                 "remote_id); if it was deleted there on purpose, remove the entry from the ledger")
+
 
 class NotYetAvailable(StatsProblem):
     """The campaign is still scheduled or being sent, or the provider has not counted it yet."""

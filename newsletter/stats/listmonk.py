@@ -41,9 +41,7 @@ def _campaign(api, campaign):
         answer = api.request("GET", f"/api/campaigns/{campaign.remote_id}", params={"no_body": "true"})
     except DeliveryError as error:
         if error.status == 404 or (error.status == 400 and "not found" in str(error).lower()):
-            raise CampaignGone(campaign.key, f"listmonk has no campaign {campaign.remote_id} any more (the ledger's "
-                                             "remote_id); if it was deleted there on purpose, remove the entry "
-                                             "from the ledger") from None
+            raise CampaignGone.at(campaign, "listmonk") from None
         raise
     return (answer or {}).get("data") or {}
 
