@@ -285,13 +285,15 @@ def fonts(c):
 @task(iterable=["module"], help={
     "module": "a module file or folder, -m again for more (default: every module of publisher/mutation_targets.toml)",
     "list": "list the modules and the test files run against each; mutate nothing",
+    "work": "the copy of the project to mutate (default cache/mutation/work); runs in different folders go side by side",
 })
-def mutate(c, module=None, list_=False):
+def mutate(c, module=None, list_=False, work=None):
     """Mutation testing (mutmut, installed on first use from requirements-mutation.txt): per module, its
     score and the surviving mutants with their diff. Slow; not part of `invoke test`."""
     if status_of(PYTHON, "-c", "import mutmut", stderr=subprocess.DEVNULL) != 0:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements-mutation.txt")
-    run(PYTHON, "-m", "publisher.mutation", *(["--list"] if list_ else []), "--", *(module or []))
+    run(PYTHON, "-m", "publisher.mutation", *(["--list"] if list_ else []), *(["--work", work] if work else []),
+        "--", *(module or []))
 
 
 @task(name="settings-doc")

@@ -320,11 +320,16 @@ def read_mutants(meta, show):
     return mutants
 
 
-def save_scores(results, work=WORK):
-    scores = {result.module: {"killed": result.killed, "justified": result.justified,
+def save_scores(results, path=WORK.parent / "scores.json"):
+    """Merge RESULTS into the scores file: a run of some modules keeps the other modules' last scores."""
+    path = Path(path)
+    scores = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    scores.update({result.module: {"killed": result.killed, "justified": result.justified,
                               "survived": len(result.survivors) - result.justified, "total": result.total,
-                              "score": round(result.score, 1)} for result in results}
-    (work.parent / "scores.json").write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+                              "score": round(result.score, 1)} for result in results})
+    aside = path.with_name(path.name + f".{os.getpid()}")
+    aside.write_text(json.dumps(dict(sorted(scores.items())), indent=2) + "\n", encoding="utf-8")
+    aside.replace(path)
 
 
 # ----------------------------------------------------------------------------------------------- command
@@ -333,6 +338,9 @@ def parse(argv):
     parser = argparse.ArgumentParser(prog="invoke mutate", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="module files or folders (default: every module of the table)")
     parser.add_argument("--list", action="store_true", help="list the modules and their test files, run nothing")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help="the copy of the project to mutate (default cache/mutation/work); runs in "
+                             "different folders can go side by side")
     return parser.parse_args(argv)
 
 
@@ -356,12 +364,13 @@ def main(argv=None):
         print("mutmut is not installed: .venv/bin/pip install -r requirements-mutation.txt "
               "(`.venv/bin/invoke mutate` does it)", file=sys.stderr)
         return 2
-    prepare_work_folder()
+    work = arguments.work.resolve()
+    prepare_work_folder(work)
     results = []
     for module in modules:
         logger.info("mutating %s against %s", module, " ".join(targets[module]))
         try:
-            result = run_module(module, targets[module])
+            result = run_module(module, targets[module], work)
         except BadInput as error:
             print(error, file=sys.stderr)
             return 2

@@ -138,3 +138,14 @@ def test_the_repository_table_and_survivors_list_name_real_files():
             assert (ROOT / test).is_file(), f"{module}: {test}"
     for entry in mutation.load_justifications():
         assert entry["module"] in targets, entry
+
+
+def test_scores_of_a_later_run_are_merged_with_the_modules_it_did_not_run(tmp_path):
+    path = tmp_path / "scores.json"
+    first = mutation.ModuleResult("a.py", [mutation.Mutant("a.x__mutmut_1", "killed")])
+    second = mutation.ModuleResult("b.py", [mutation.Mutant("b.x__mutmut_1", "survived", "-x\n+y")])
+    mutation.save_scores([first], path)
+    mutation.save_scores([second], path)
+    scores = json.loads(path.read_text(encoding="utf-8"))
+    assert scores["a.py"]["score"] == 100.0 and scores["b.py"]["survived"] == 1
+    assert sorted(scores) == ["a.py", "b.py"] and list(tmp_path.iterdir()) == [path]
