@@ -157,6 +157,32 @@ def test_a_broken_link_in_the_new_text_leaves_the_site_as_it_was(project):
     assert_same_trees(tree(project.output), project.full_build())
 
 
+# linkedin-sans-s-epuiser is among the related posts of these two: their pages show its small card.
+LISTING_LINKEDIN_AS_RELATED = ("strategie-editoriale-en-5-etapes/index.html", "newsletter-qui-se-fait-lire/index.html")
+# About 200 words a minute: this many more words add minutes to the post's reading time.
+SIX_HUNDRED_WORDS = "\n\n" + " ".join(["Une phrase de dix mots pour allonger un peu ce texte."] * 60) + "\n"
+
+
+def test_an_edit_that_keeps_the_reading_time_leaves_the_posts_showing_its_card_alone(project):
+    source = "content/posts/fr/linkedin-sans-s-epuiser.md"
+    text = (project.folder / source).read_text(encoding="utf-8")
+    sentence = next(line for line in text.split("\n\n")[1:] if line and line[0].isalpha())
+    report = project.rebuild(project.replace(source, sentence, sentence + " Une retouche."))
+
+    assert isinstance(report, Refresh), report
+    assert "linkedin-sans-s-epuiser/index.html" in report.written
+    assert not set(LISTING_LINKEDIN_AS_RELATED) & set(report.pages)
+    assert_same_trees(tree(project.output), project.full_build())
+
+
+def test_an_edit_that_changes_the_reading_time_renders_the_posts_showing_its_card(project):
+    report = project.rebuild(project.append("content/posts/fr/linkedin-sans-s-epuiser.md", SIX_HUNDRED_WORDS))
+
+    assert isinstance(report, Refresh), report
+    assert set(LISTING_LINKEDIN_AS_RELATED) <= set(report.written) & set(report.pages)
+    assert_same_trees(tree(project.output), project.full_build())
+
+
 @pytest.mark.parametrize("per_page, orphans, source, pages, index_page", [
     # One post a page: the fifth newest post is on the fifth page.
     (1, 0, "content/posts/fr/linkedin-sans-s-epuiser.md", 7, "index5.html"),

@@ -113,6 +113,7 @@ class Refresh:
     rendered: int            # pages and feeds rendered (some came out identical)
     seconds: float
     follow_up: object = None  # callable run after the reload (the search index), or None
+    pages: tuple = ()        # output-relative paths of the HTML pages rendered
 
     def summary(self):
         return (f"{self.rendered} page{'s' if self.rendered != 1 else ''} rendered again, "
@@ -149,7 +150,9 @@ class Site:
             for edit in edits:
                 edit.apply()
             for run in self.runs:
-                writers.append(self._render(run, [edit.old for edit in edits if edit.run is run]))
+                own = [edit for edit in edits if edit.run is run]
+                writers.append(self._render(run, [edit.old for edit in own],
+                                            [edit.old for edit in own if edit.changes_card]))
             self._write_media()
             self._check_links(writers)
         except BaseException:
@@ -162,7 +165,8 @@ class Site:
         return Refresh(
             changed=tuple(relatives), written=sorted(path for writer in writers for path in writer.changed),
             rendered=sum(writer.rendered for writer in writers),
-            seconds=time.perf_counter() - started, follow_up=self._search_follow_up())
+            seconds=time.perf_counter() - started, follow_up=self._search_follow_up(),
+            pages=tuple(sorted(name for writer in writers for name, _ in writer.html_pages)))
 
     # --- what may be refreshed
 
@@ -196,15 +200,16 @@ class Site:
 
     # --- rendering
 
-    def _render(self, run, touched):
+    def _render(self, run, touched, recarded):
+        """Render the pages showing TOUCHED; those showing the card of a post in RECARDED too."""
         writer = SelectiveWriter(str(self.output), run.settings, touched, self._reads_text.setdefault(id(run), {}))
         if not touched:
             return writer
         articles = run.generator(ArticlesGenerator)
         if articles is not None:
             articles.generate_feeds(writer)
-            # A post showing a touched post's card (related posts: its reading time, its cover) too.
-            quoting = _quoting(articles, writer.touched_ids)
+            # A post showing a touched post's small card (related posts), when what the card shows changed.
+            quoting = _quoting(articles, writer.touched_ids, frozenset(map(id, recarded)))
             writer.quoting_ids = frozenset(map(id, quoting))
             _render_articles(articles, writer, touched + quoting)
             write = writer.write_file  # RELATIVE_URLS is off (checked): the writer's default
@@ -321,13 +326,13 @@ def _render_articles(generator, writer, touched):
                           override_output=hasattr(article, "override_save_as"), url=article.url, blog=True, **extra)
 
 
-def _quoting(generator, ids):
-    """The posts of this run (not touched themselves) listing a touched post among their ``related``
-    posts (plugins/related): their pages show its card, made of its text too."""
+def _quoting(generator, touched, ids):
+    """The posts of this run (not among TOUCHED, rendered anyway) listing one of IDS among their
+    ``related`` posts (plugins/related): their pages show its card."""
     found = {}
     for group in ("articles", "hidden_articles", "drafts"):
         for post in getattr(generator, group):
-            if id(post) not in ids and any(id(other) in ids for other in getattr(post, "related", None) or ()):
+            if id(post) not in touched and any(id(other) in ids for other in getattr(post, "related", None) or ()):
                 found[id(post)] = post
     return list(found.values())
 
@@ -389,6 +394,11 @@ def _check_not_quoted(run, old, relative):
             raise FullBuildNeeded(f"{type(generator).__name__} may show {relative}")
 
 
+# What a post's small card (related posts, theme/templates/_summary.html) shows that its text makes: the
+# rest of the card (title, date, category, author, comment count) comes from the header or elsewhere.
+CARD_FROM_TEXT = ("reading_minutes", "cover")
+
+
 class Edit:
     """New text for an object every list points at; ``undo`` puts the old text back."""
 
@@ -405,6 +415,11 @@ class Edit:
                 self._saved[key] = current
                 setattr(self.old, key, value)
         _forget_rendered(self.old)
+
+    @property
+    def changes_card(self):
+        """Whether the new text changed what the post's small card shows (once applied)."""
+        return any(key in self._saved for key in CARD_FROM_TEXT)
 
     def undo(self):
         for key, value in self._saved.items():
@@ -444,7 +459,7 @@ class SelectiveWriter(Writer):
         self.rendered = 0
         self.changed = []
         self._replaced = {}  # absolute path -> previous bytes (None: there was no file)
-        self._html_pages = []  # (output-relative path, the content object the page renders, or None)
+        self.html_pages = []   # (output-relative path, the content object the page renders, or None)
         self._reads_text = {} if reads_text is None else reads_text  # template name -> shows text of posts
         self.quoting_ids = frozenset()  # posts whose page shows a touched post's card: rendered too
 
@@ -517,7 +532,7 @@ class SelectiveWriter(Writer):
         with self._open_w(path, "utf-8") as stream:
             stream.write(template.render(local))
         if name.endswith(".html"):
-            self._html_pages.append((name, item))
+            self.html_pages.append((name, item))
 
     def _open_w(self, filename, encoding, override=False):
         return WrittenOnClose(encoding, lambda data: self.keep(filename, data))
@@ -545,7 +560,7 @@ class SelectiveWriter(Writer):
     def pages_to_check(self, build):
         """The HTML pages rendered, as the link check takes them."""
         return [_PageToCheck(path=name, source=build.relative_path(item.source_path) if item is not None else None)
-                for name, item in self._html_pages]
+                for name, item in self.html_pages]
 
 
 # How a template reaches the text of a post or page, or a value made from it: article.summary,
