@@ -16,11 +16,11 @@ leaves either the old or the new state, never half of one.
 
 import json
 import logging
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
 from ..delivery.errors import ConfigurationError
+from ..delivery.ledger import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +51,8 @@ class MailboxState:
 
     def save(self):
         data = {"soft_bounces": self.soft_bounces}
-        aside = self.path.with_name(f".{self.path.name}.writing")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(aside, self.path)
+            atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)
         except OSError as exc:
             raise ConfigurationError(f"{self.path}: cannot be written ({exc.strerror or exc})",
                                      provider="imap") from None
