@@ -32,9 +32,10 @@ HOSTILE = [
 
 
 def post_comment(isso, thread, origin=SITE, **fields):
-    """A comment posted the way Isso's widget does it: JSON, with the site as Origin."""
+    """A comment posted the way Isso's widget does it: JSON, with the site as Origin. Isso renders the text
+    first: 64 KB of Markdown takes it seconds, many more on a busy machine (the timeout only stops a hang)."""
     response = requests.post(isso.url + "new", params={"uri": thread}, json={"title": "Un article", **fields},
-                             headers={"Origin": origin}, timeout=10)
+                             headers={"Origin": origin}, timeout=300)
     assert response.status_code == 201, response.text
     return response.json()
 

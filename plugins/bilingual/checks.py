@@ -108,13 +108,13 @@ def _outside_taxonomy(build, kind, singular, name, lang):
     key = taxonomy.key_for(kind, name, lang)
     if key is not None:
         return f"{name!r} is spelled {names[key]!r} in {where}; write it that way"
+    language = language_name(lang, "en")
+    article = "an" if language[:1].lower() in "aeiou" else "a"
     for other in build.languages:
         key = taxonomy.key_for(kind, name, other)
         if other != lang and key in names:
             return (f"{name!r} is the {language_name(other, 'en')} name of [{kind}.{key}] in {where}; "
-                    f"in a {language_name(lang, 'en')} post, write {names[key]!r}")
-    language = language_name(lang, "en")
-    article = "an" if language[:1].lower() in "aeiou" else "a"
+                    f"in {article} {language} post, write {names[key]!r}")
     closest = _closest(name, names.values(), singular)
     return (f"{name!r} is not {article} {language} {singular} name of {where} ({closest}); "
             f"write one of its names, or add the new {singular} to that file: "

@@ -10,7 +10,7 @@ from sitekit.settings import SettingsError
 
 from . import BaseProvider
 
-SHORTNAME = re.compile(r"^[a-z0-9-]+$")
+SHORTNAME = re.compile(r"[a-z0-9-]+")
 
 
 class Provider(BaseProvider):
@@ -20,7 +20,7 @@ class Provider(BaseProvider):
     required = ("shortname",)
 
     def check(self):
-        if not SHORTNAME.match(self.options["shortname"]):
+        if not SHORTNAME.fullmatch(self.options["shortname"]):
             raise SettingsError("COMMENTS['disqus']['shortname'] must be your site's Disqus shortname "
                                 f"(lower-case letters, digits, hyphens), not {self.options['shortname']!r}")
 
