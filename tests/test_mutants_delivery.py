@@ -598,3 +598,17 @@ def test_a_draft_an_interrupted_run_created_is_found_with_its_page_not_made_agai
     entry = ledger.entry(campaign.key, "found")
     assert (entry["state"], entry["remote_id"], entry["url"]) == (
         "draft", campaign.key, f"https://example.org/drafts/{campaign.key}")
+
+
+def test_the_ledger_is_read_as_utf8_whatever_the_locale(tmp_path):
+    """A run under LANG=C still reads a ledger holding French titles (written as UTF-8, not escaped)."""
+    import locale
+
+    path = tmp_path / "ledger.json"
+    Ledger(path).record("2026-12-fr", "listmonk", state="draft", title="Numéro d’hiver")
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")   # files opened without an encoding would now be read as ASCII
+    try:
+        assert Ledger(path).entry("2026-12-fr", "listmonk")["title"] == "Numéro d’hiver"
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)

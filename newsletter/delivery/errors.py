@@ -154,7 +154,8 @@ def retry_after_seconds(response):
 
 
 def _request_id(response):
-    for header in ("X-Request-Id", "X-Request-ID", "Request-Id", "X-Sib-Request-Id"):
+    # requests' headers ignore case: "X-Request-ID" is "X-Request-Id".
+    for header in ("X-Request-Id", "Request-Id", "X-Sib-Request-Id"):
         if response.headers.get(header):
             return response.headers[header]
     return None
