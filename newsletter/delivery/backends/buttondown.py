@@ -87,8 +87,8 @@ class ButtondownBackend(HttpBackend):
     ENVIRONMENT = {"api_key": "BUTTONDOWN_API_KEY", "base_url": "BUTTONDOWN_BASE_URL"}
     SECRETS = ("api_key",)
 
-    def __init__(self, config, retry=None, timeout=30.0):
-        super().__init__(config, retry, timeout)
+    def __init__(self, *args, **kwargs):   # BaseBackend's (config, retry, timeout)
+        super().__init__(*args, **kwargs)
         self._tag_ids = {}
 
     @classmethod

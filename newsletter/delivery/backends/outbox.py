@@ -19,9 +19,9 @@ class OutboxBackend(BaseBackend):
     can_schedule = False
     DEFAULTS = {"folder": "delivered"}  # beside outbox/, which each build replaces
 
-    def __init__(self, config, retry=None, timeout=30.0):
-        super().__init__(config, retry, timeout)
-        self.folder = Path(config["folder"])
+    @property
+    def folder(self):
+        return Path(self.config["folder"])
 
     def describe_audience(self, lang):
         return f"a file in {self.folder / 'sent'}/"
