@@ -311,7 +311,7 @@ class SmtpBackend(BaseBackend):
         try:
             smtp.sendmail(sender, [address], data)
         except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = exc.recipients.get(address, (0, b""))
+            code, reply = exc.recipients[address]  # smtplib keys each refusal by the address as given
             raise self._reply_error(code, reply, f"RCPT TO:<{address}>") from None
         except smtplib.SMTPSenderRefused as exc:
             error = self._reply_error(exc.smtp_code, exc.smtp_error, f"MAIL FROM:<{sender}>")
@@ -473,7 +473,7 @@ class SmtpBackend(BaseBackend):
     def _list_id(self, campaign):
         if self.config.get("list_id"):
             return self.config["list_id"]
-        local, _, domain = _address(campaign.sender).partition("@")
+        local, _, domain = _address(campaign.sender).rpartition("@")
         label = "".join(character if character.isalnum() or character == "-" else "-" for character in local)
         return f"<{label}.{domain}>"
 
