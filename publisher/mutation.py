@@ -21,6 +21,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitekit.file_aside import write_aside
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -327,9 +329,7 @@ def save_scores(results, path=WORK.parent / "scores.json"):
     scores.update({result.module: {"killed": result.killed, "justified": result.justified,
                               "survived": len(result.survivors) - result.justified, "total": result.total,
                               "score": round(result.score, 1)} for result in results})
-    aside = path.with_name(path.name + f".{os.getpid()}")
-    aside.write_text(json.dumps(dict(sorted(scores.items())), indent=2) + "\n", encoding="utf-8")
-    aside.replace(path)
+    write_aside(path, (json.dumps(dict(sorted(scores.items())), indent=2) + "\n").encode("utf-8"))
 
 
 # ----------------------------------------------------------------------------------------------- command
