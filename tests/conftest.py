@@ -1,5 +1,7 @@
 """Shared fixtures: real builds of the sample site into temporary folders."""
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -120,3 +122,14 @@ def campaigns(tmp_path):
     from delivery_contract import make_campaign
 
     return [make_campaign(tmp_path / "outbox", lang=lang) for lang in ("fr", "en")]
+
+
+def self_signed_certificate(folder, alt_names="IP:127.0.0.1"):
+    """(cert.pem, key.pem) of a fresh self-signed certificate for 127.0.0.1 in FOLDER; skips without openssl."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", folder / "key.pem", "-out", folder / "cert.pem", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", f"subjectAltName={alt_names}"],
+                   check=True, capture_output=True)
+    return folder / "cert.pem", folder / "key.pem"

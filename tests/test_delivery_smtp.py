@@ -10,7 +10,6 @@ import logging
 import re
 import shutil
 import ssl
-import subprocess
 import traceback
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -19,6 +18,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from conftest import self_signed_certificate
 
 from delivery_contract import PLACEHOLDER, SUBJECTS, BackendContract, in_a_week, make_campaign
 from newsletter.delivery import config
@@ -333,14 +334,7 @@ def test_login_from_the_environment_and_a_refused_one_shows_no_credential(ledger
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1, trusted by the client through SSL_CERT_FILE."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", folder / "key.pem", "-out", folder / "cert.pem", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return folder / "cert.pem", folder / "key.pem"
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])

@@ -11,21 +11,20 @@ import gc
 import hashlib
 import logging
 import re
-import shutil
 import socket
 import socketserver
 import ssl
-import subprocess
 import threading
 import warnings
 
 import pytest
+
+from conftest import self_signed_certificate
 from aiosmtpd.smtp import AuthResult
 
 from delivery_contract import PLACEHOLDER, make_campaign
 from newsletter.delivery import config
 from newsletter.delivery.backends.smtp import SmtpBackend
-from newsletter.delivery.campaign import Campaign
 from newsletter.delivery.errors import (AuthenticationError, ConfigurationError, InvalidRequest,
                                         ProviderUnavailable)
 from newsletter.delivery.ledger import Journal
@@ -821,15 +820,9 @@ def test_a_signed_link_carries_the_issues_language(server, campaign, tmp_path):
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1, which the client does not trust."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", folder / "key.pem", "-out", folder / "cert.pem", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("tls"))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    context.load_cert_chain(cert, key)
     return context
 
 

@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import pwd
-import shutil
 import socket
 import ssl
 import subprocess
@@ -32,6 +31,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from conftest import self_signed_certificate
 
 from newsletter.delivery.backends.smtp import SmtpBackend
 from newsletter.delivery.campaign import Campaign
@@ -236,14 +237,7 @@ def _group_name(gid):
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("imap-tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", folder / "key.pem", "-out", folder / "cert.pem", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
-    return folder / "cert.pem", folder / "key.pem"
+    return self_signed_certificate(tmp_path_factory.mktemp("imap-tls"), "IP:127.0.0.1,DNS:localhost")
 
 
 @pytest.fixture
